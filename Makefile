@@ -1,0 +1,30 @@
+# Two commands matter: `make synth` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: synth test lint typecheck bench modules clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip==25.3
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test]"
+	touch $(STAMP)
+
+synth: $(STAMP)
+	$(BIN)/python -m stacks
+	@ls -1 cdktf.out/stacks/*/cdk.tf.json
+
+lint: $(STAMP)
+	$(BIN)/ruff check constructs tests stacks benchmarks examples
+	$(BIN)/mypy
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/synth_speed.py
+
+clean:
+	rm -rf cdktf.out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,29 @@
+"""metaflow-blueprints: start Metaflow flows on real-world events.
+
+Construct library for CDK for Terraform. The public constructs are re-exported lazily
+from their modules (``from metaflow_blueprints import WebhookToMetaflow``) so that
+importing the package does not start Node.js or load provider bindings.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    "MetaflowEvents": "metaflow_blueprints.metaflow_events",
+    "WebhookToMetaflow": "metaflow_blueprints.blueprints.webhook",
+    "WebhookIngress": "metaflow_blueprints.webhooks.ingress",
+    "PayloadField": "metaflow_blueprints.metaflow.payload",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'metaflow_blueprints' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,74 @@
+"""Helpers every blueprint shares: names, filter and payload normalisation, the bridge."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from metaflow_blueprints.argo import EventFilters, check_object_name, derive_name
+from metaflow_blueprints.argo.filters import Filter
+from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.k8s.manifests import ArgoSensor
+from metaflow_blueprints.metaflow import Bridge, PayloadField, bridge_sensor_name
+from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.runtime import Construct, TerraformStack
+
+
+def base_name(construct: Construct, explicit: str | None) -> str:
+    """The blueprint's object-name stem: ``name=`` if given, else derived from its path.
+
+    The path below the app (stack id and construct ids) keeps names unique per cluster
+    namespace and stable across synths; renaming a construct renames its objects.
+    """
+    if explicit is not None:
+        return check_object_name("name", explicit)
+    stack = TerraformStack.of(construct)
+    parts = [stack.node.id, *construct.node.path.split("/")[len(stack.node.path.split("/")):]]
+    return derive_name(*parts)
+
+
+def event_key(event: str) -> str:
+    """The Argo event name (map key) for a Metaflow event name: ``data.updated`` -> ``data-updated``."""
+    return derive_name(event, max_length=63)
+
+
+def as_filters(filters: EventFilters | Sequence[Filter] | None) -> EventFilters | None:
+    """Accept an ``EventFilters`` set or a plain list (all must pass)."""
+    if filters is None or isinstance(filters, EventFilters):
+        return filters
+    if isinstance(filters, (str, bytes)) or not isinstance(filters, Sequence):
+        raise BlueprintError("filters", filters, "must be an EventFilters set or a list of filters.")
+    return EventFilters.all(filters)
+
+
+def as_payload(
+    payload: Mapping[str, str | PayloadField] | None, *, root: Sequence[str | int]
+) -> dict[str, PayloadField]:
+    """Turn ``{"key": "dotted.path"}`` (paths below ``root``) into payload fields."""
+    if payload is None:
+        return {}
+    if not isinstance(payload, Mapping):
+        raise BlueprintError("payload", payload, "must map payload keys to paths or PayloadFields.")
+    out: dict[str, PayloadField] = {}
+    for key, spec in payload.items():
+        if isinstance(spec, PayloadField):
+            out[key] = spec
+        elif isinstance(spec, str):
+            out[key] = PayloadField.path(spec, root=root)
+        else:
+            raise BlueprintError(f"payload[{key!r}]", spec, "must be a dotted path or a PayloadField.")
+    return out
+
+
+def add_bridge(
+    scope: Construct,
+    *,
+    metaflow: MetaflowEvents,
+    name: str,
+    bridge_kwargs: Mapping[str, object],
+    depends_on: Sequence[object] = (),
+) -> ArgoSensor:
+    """Create the bridge Sensor for a blueprint (construct id ``sensor``)."""
+    if not isinstance(metaflow, MetaflowEvents):
+        raise BlueprintError("metaflow", metaflow, "must be a MetaflowEvents construct.")
+    bridge = Bridge(sensor_name=bridge_sensor_name(name), **bridge_kwargs)  # type: ignore[arg-type]
+    return ArgoSensor(scope, "sensor", sensor=bridge.sensor(metaflow.target), depends_on=depends_on)

@@ -1,0 +1,1 @@
+"""Kubernetes-side constructs: Argo objects as ``kubernetes_manifest`` resources, Secrets."""

@@ -1,0 +1,161 @@
+"""The bridge Sensor: a source event in, a Metaflow event POSTed to Metaflow's webhook out.
+
+Shape of what it posts (metaflow-contract.md §3, §9)::
+
+    {"name": E, "payload": {"name": E, "id": ..., "timestamp": <int>, "utc_date": "YYYYMMDD",
+                            ...mapped keys}}
+
+The dependency's jq transform computes the payload next to the original data (``.metaflow``);
+sensor filters then decide; the http trigger copies the payload into the body. Delivery is
+at least once: Argo retries the POST with backoff until Metaflow's webhook answers 200.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from metaflow_blueprints.argo import (
+    Dependency,
+    EventFilters,
+    ExprFilter,
+    HttpTrigger,
+    ParamSource,
+    RetryStrategy,
+    SecretKeyRef,
+    Sensor,
+    StatusPolicy,
+    Transform,
+    Trigger,
+    TriggerParameter,
+)
+from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.metaflow.contract import (
+    DEFAULT_WEBHOOK_PORT,
+    check_bridge_sensor_name,
+    check_event,
+    check_payload_key,
+)
+from metaflow_blueprints.metaflow.jq import NOW, envelope_program
+from metaflow_blueprints.metaflow.payload import PayloadField
+
+BRIDGE_TRIGGER = "metaflow-bridge"
+BRIDGE_DEPENDENCY = "source"
+MANAGED_BY = {"app.kubernetes.io/managed-by": "metaflow-blueprints"}
+EVENT_ANNOTATION = "metaflow-blueprints/metaflow-event"
+
+
+def default_webhook_url(namespace: str) -> str:
+    """Metaflow's webhook EventSource URL in the reference deployments."""
+    return (
+        f"http://argo-events-webhook-eventsource-svc.{namespace}:{DEFAULT_WEBHOOK_PORT}"
+        "/metaflow-event"
+    )
+
+
+@dataclass(frozen=True)
+class MetaflowTarget:
+    """Where Metaflow listens: the Argo Events namespace, bus and Metaflow's webhook.
+
+    ``auth_header`` is a Secret key holding the complete ``Authorization`` header value
+    (``Bearer <token>``) when Metaflow's webhook EventSource has an ``authSecret``.
+    """
+
+    namespace: str
+    webhook_url: str
+    event_bus: str = "default"
+    auth_header: SecretKeyRef | None = None
+    retry: RetryStrategy = field(default_factory=RetryStrategy)
+    timeout_seconds: int = 10
+
+
+@dataclass(frozen=True)
+class Bridge:
+    """What one blueprint asks of the bridge.
+
+    Without ``id`` the payload id is the CloudEvent id of the source event: unique per
+    delivery, but a sender's retry gets a new one. Blueprints whose source has a natural
+    key (S3 sequencer, dbt run id, ...) pass ``id`` so duplicates are recognisable.
+    """
+
+    sensor_name: str
+    event: str
+    event_source_name: str
+    event_name: str
+    payload: Mapping[str, PayloadField] = field(default_factory=dict)
+    id: PayloadField | None = None
+    timestamp_jq: str = NOW
+    filters: EventFilters | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_event(self.event)
+        check_bridge_sensor_name(self.sensor_name)
+        for key in self.payload:
+            check_payload_key(key)
+        if self.filters is not None and self.filters.operator == "or" and self._required():
+            raise BlueprintError(
+                "filters",
+                self.filters,
+                "is an 'any' set, but the payload has required fields whose presence checks "
+                "must all hold (Argo has one logical operator per dependency).",
+                "Use an 'all' set, a single ExprFilter with '||', or a regex alternation.",
+            )
+
+    def _required(self) -> list[str]:
+        paths: list[str] = []
+        for item in (*self.payload.values(), *([self.id] if self.id else [])):
+            paths.extend(p for p in item.requires if p not in paths)
+        return paths
+
+    def sensor(self, target: MetaflowTarget) -> Sensor:
+        """Render the bridge as an argo Sensor for ``target``."""
+        program = envelope_program(
+            event=self.event,
+            fields={k: v.jq for k, v in self.payload.items()},
+            id_jq=self.id.jq if self.id else None,
+            timestamp_jq=self.timestamp_jq,
+        )
+        presence = tuple(ExprFilter.exists(p) for p in self._required())
+        user = self.filters.filters if self.filters else ()
+        operator = self.filters.operator if self.filters else "and"
+        filters = EventFilters(presence + tuple(user), operator)
+        dependency = Dependency(
+            name=BRIDGE_DEPENDENCY,
+            event_source_name=self.event_source_name,
+            event_name=self.event_name,
+            filters=filters,
+            transform=Transform(jq=program),
+        )
+        body = [
+            TriggerParameter(ParamSource(BRIDGE_DEPENDENCY, value=self.event), "name"),
+            TriggerParameter(
+                ParamSource(BRIDGE_DEPENDENCY, data_key="metaflow", use_raw_data=True), "payload"
+            ),
+        ]
+        if self.id is None:
+            body.append(TriggerParameter(ParamSource(BRIDGE_DEPENDENCY, context_key="id"), "payload.id"))
+        http = HttpTrigger(
+            url=target.webhook_url,
+            method="POST",
+            headers={"Content-Type": "application/json"},
+            secure_headers={"Authorization": target.auth_header} if target.auth_header else {},
+            payload=body,
+            timeout_seconds=target.timeout_seconds,
+        )
+        trigger = Trigger(
+            name=BRIDGE_TRIGGER,
+            action=http,
+            policy=StatusPolicy((200,)),
+            retry_strategy=target.retry,
+            at_least_once=True,
+        )
+        return Sensor(
+            name=self.sensor_name,
+            namespace=target.namespace,
+            dependencies=[dependency],
+            triggers=[trigger],
+            event_bus_name=target.event_bus,
+            labels={**self.labels, **MANAGED_BY},
+            annotations={EVENT_ANNOTATION: self.event},
+        )

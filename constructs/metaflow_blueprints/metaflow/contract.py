@@ -1,0 +1,95 @@
+"""The Metaflow side of the contract (metaflow-contract.md §2-§4, §10).
+
+What a bridge must respect so that a flow decorated with ``@trigger(event=E)`` starts and
+``current.trigger`` works: the event name rules, the top-level payload key rules, the
+envelope keys that belong to Metaflow, and sensor names Metaflow will never use.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+from metaflow_blueprints.argo.names import OBJECT_NAME_MAX, derive_name
+from metaflow_blueprints.errors import BlueprintError, is_placeholder
+
+EVENT_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+PAYLOAD_KEY = re.compile(r"^[A-Za-z0-9_]+$")
+#: Keys of the payload envelope that the bridge fills itself (``ArgoEvent.publish``).
+ENVELOPE_KEYS = frozenset({"name", "id", "timestamp", "utc_date", "generated-by-metaflow"})
+#: Prefix of every bridge sensor name. Metaflow names its sensors after the workflow
+#: template with '.' -> '-', built from non-empty segments, so it never produces '--'.
+BRIDGE_SENSOR_PREFIX = "mfb--"
+#: Default in-cluster URL of Metaflow's webhook EventSource (reference deployments).
+DEFAULT_WEBHOOK_PORT = 12000
+
+
+def check_event(value: str, field: str = "event") -> str:
+    """Raise unless ``value`` is a valid Metaflow event name; return it."""
+    if is_placeholder(value):
+        return value
+    if not isinstance(value, str) or not EVENT_NAME.match(value):
+        raise BlueprintError(
+            field,
+            value,
+            "is not a valid Metaflow event name.",
+            "Metaflow's @trigger accepts only letters, digits, '_', '.' and '-' "
+            "(e.g. 'data.updated').",
+        )
+    return value
+
+
+def check_payload_key(value: str, field: str = "payload") -> str:
+    """Raise unless ``value`` can be a top-level payload key mapped by ``@trigger``."""
+    if not isinstance(value, str) or not PAYLOAD_KEY.match(value):
+        raise BlueprintError(
+            field,
+            value,
+            "is not a valid payload key.",
+            "Metaflow maps only top-level keys made of letters, digits and '_' to flow "
+            "parameters; nested keys are never mapped.",
+        )
+    if value in ENVELOPE_KEYS:
+        raise BlueprintError(
+            field,
+            value,
+            "is one of the envelope keys the bridge sets itself "
+            f"({', '.join(sorted(ENVELOPE_KEYS))}).",
+            "Pick another key name.",
+        )
+    return value
+
+
+def check_bridge_sensor_name(value: str, field: str = "sensor_name") -> str:
+    """Raise unless ``value`` is a sensor name that cannot collide with Metaflow's."""
+    if is_placeholder(value):
+        return value
+    if not value.startswith(BRIDGE_SENSOR_PREFIX):
+        raise BlueprintError(
+            field,
+            value,
+            f"must start with {BRIDGE_SENSOR_PREFIX!r}.",
+            "Metaflow replaces and deletes sensors named after its flows; the prefix "
+            "guarantees no flow deployment ever touches a bridge sensor.",
+        )
+    from metaflow_blueprints.argo.names import check_object_name  # noqa: PLC0415
+
+    return check_object_name(field, value)
+
+
+def bridge_sensor_name(*parts: str) -> str:
+    """Derive a bridge sensor name from construct path parts."""
+    stem = derive_name(*parts, max_length=OBJECT_NAME_MAX - len(BRIDGE_SENSOR_PREFIX))
+    return BRIDGE_SENSOR_PREFIX + stem
+
+
+def trigger_dependency_name(event: str) -> str:
+    """The dependency/parameter name Metaflow derives for ``@trigger(event=event)``.
+
+    Same algorithm as ``sanitized_name`` in Metaflow's ``argo_workflows.py``: the event
+    name without ``.-@+``, then ``_`` and 4 lower-case base32 characters of its SHA-1.
+    """
+    cleaned = re.sub(r"[.\-@+]", "", event)
+    digest = base64.b32encode(hashlib.sha1(event.encode("utf-8")).digest()).decode()
+    return f"{cleaned}_{digest[:4].lower()}"

@@ -1,0 +1,1 @@
+"""Webhook-side constructs: bearer tokens, secret paths and Ingresses."""

@@ -1,0 +1,1 @@
+"""Reference stacks: each synthesizes offline with built-in example settings."""
