@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 
 from metaflow_blueprints.runtime import App, synth_app
 from stacks import settings as settings_module
-from stacks.webhook import WebhookStack
 
-STACKS = {"webhook": WebhookStack}
+#: Stack name -> "module:class". One line per reference stack.
+STACKS = {
+    "webhook": "stacks.webhook:WebhookStack",
+}
 
 
 def build(outdir: str | None = None) -> App:
     """Build every reference stack into one App."""
     settings = settings_module.load()
     app = App(outdir=outdir or os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
-    for name, stack in STACKS.items():
-        stack(app, name, settings)
+    for name, target in STACKS.items():
+        module, _, cls = target.partition(":")
+        getattr(importlib.import_module(module), cls)(app, name, settings)
     return app
 
 

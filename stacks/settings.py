@@ -1,7 +1,8 @@
 """Example settings of the reference stacks, overridable without editing code.
 
-Defaults below describe the reference Metaflow deployment (everything in namespace
-``default``). Override any of them with a JSON file named by ``MFB_SETTINGS``::
+Defaults below describe a Metaflow deployment whose Argo Events objects (EventBus,
+Metaflow's webhook EventSource) and jobs live in namespace ``metaflow`` (a dedicated
+namespace rather than ``default``, as checkov's CKV_K8S_21 asks). Override any of them with a JSON file named by ``MFB_SETTINGS``::
 
     {"namespace": "argo-events", "webhook": {"ingress_host": "hooks.example.com"}}
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULTS: dict[str, Any] = {
-    "namespace": "default",
+    "namespace": "metaflow",
     "event_bus": "default",
     "webhook_url": None,  # None: Metaflow's reference webhook URL in `namespace`
     "kubeconfig": "~/.kube/config",

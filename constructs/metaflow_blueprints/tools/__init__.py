@@ -1,0 +1,1 @@
+"""Tools on synthesized output: schema checks, export, replay, CLI helpers."""

@@ -1,0 +1,76 @@
+"""Test helpers shared by every test module (imported as ``tests.helpers``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("MFB_SHARED_DIR", REPO.parent / "shared")).resolve()
+SCHEMA_DIR = SHARED / "argo-events" / "jsonschema"
+EXAMPLES_DIR = SHARED / "argo-events" / "examples"
+
+
+def require_shared() -> Path:
+    """Skip the calling test when ../shared (upstream Argo schema and examples) is absent."""
+    if not (SCHEMA_DIR / "schema.json").exists():
+        pytest.skip(f"upstream Argo Events schema not found at {SCHEMA_DIR} (../shared is absent)")
+    return SHARED
+
+
+def synth(build: Callable[[Any], None], *, stack_id: str = "test") -> dict[str, Any]:
+    """Build a stack with ``build(stack)`` (providers added) and return its Terraform JSON."""
+    from metaflow_blueprints.runtime import App, TerraformStack, provider_module, synth_stack
+
+    app = App()
+    stack = TerraformStack(app, stack_id)
+    provider_module("kubernetes", "provider").KubernetesProvider(stack, "kubernetes")
+    provider_module("random", "provider").RandomProvider(stack, "random")
+    build(stack)
+    return synth_stack(stack)
+
+
+def manifests(terraform: dict[str, Any], kind: str | None = None) -> list[dict[str, Any]]:
+    """All kubernetes_manifest bodies (optionally of one ``kind``)."""
+    found = [r["manifest"] for r in terraform.get("resource", {}).get("kubernetes_manifest", {}).values()]
+    return [m for m in found if kind is None or m.get("kind") == kind]
+
+
+def resources(terraform: dict[str, Any], type_: str) -> dict[str, Any]:
+    """Resources of one Terraform type, by logical id."""
+    return dict(terraform.get("resource", {}).get(type_, {}))
+
+
+def checkov_failures(terraform: dict[str, Any], tmp_path: Path, skip: dict[str, str] | None = None) -> list[str]:
+    """Run checkov (framework terraform_json) on ``terraform``; return failed check lines.
+
+    ``skip`` maps check ids to the reason they do not apply: every skip is justified here.
+    """
+    checkov = shutil.which("checkov", path=str(Path(sys.executable).parent))
+    if checkov is None:
+        pytest.fail("checkov is not installed in the test environment")
+    target = tmp_path / "stack.tf.json"
+    target.write_text(json.dumps(terraform))
+    command = [checkov, "-f", str(target), "--framework", "terraform_json", "-o", "json", "--quiet", "--skip-download"]
+    if skip:
+        command += ["--skip-check", ",".join(sorted(skip))]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    if not result.stdout.strip():
+        pytest.fail(f"checkov produced no report: {result.stderr[-2000:]}")
+    report = json.loads(result.stdout)
+    reports = report if isinstance(report, list) else [report]
+    failures: list[str] = []
+    for item in reports:
+        if "results" not in item:
+            continue
+        for check in item["results"].get("failed_checks", []):
+            failures.append(f"{check['check_id']} {check['resource']}: {check['check_name']}")
+    return failures
