@@ -14,10 +14,10 @@ STACKS = {
 }
 
 
-def build(outdir: str | None = None) -> App:
+def build(outdir: str | None = None, *, hcl: bool = False) -> App:
     """Build every reference stack into one App."""
     settings = settings_module.load()
-    app = App(outdir=outdir or os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
+    app = App(outdir=outdir or os.environ.get("CDKTF_OUTDIR", "cdktf.out"), hcl_output=hcl)
     for name, target in STACKS.items():
         module, _, cls = target.partition(":")
         getattr(importlib.import_module(module), cls)(app, name, settings)
@@ -25,7 +25,8 @@ def build(outdir: str | None = None) -> App:
 
 
 def main() -> None:
-    synth_app(build(), hcl=os.environ.get("MFB_HCL", "") in ("1", "true"))
+    hcl = os.environ.get("MFB_HCL", "") in ("1", "true")
+    synth_app(build(hcl=hcl), hcl=hcl)
 
 
 if __name__ == "__main__":

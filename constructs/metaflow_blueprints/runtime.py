@@ -156,8 +156,23 @@ def synth_stack(stack: TerraformStack) -> dict[str, Any]:
     return json.loads(Testing.synth(stack))  # type: ignore[no-any-return]
 
 
+def _hcl_unsafe_strings(node: Any, path: str) -> Any:
+    """Yield ``(path, value)`` for strings cdktf's HCL renderer would corrupt."""
+    if isinstance(node, str):
+        if "\\" in node or "\n" in node or "\r" in node:
+            yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _hcl_unsafe_strings(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _hcl_unsafe_strings(value, f"{path}[{index}]")
+
+
 def synth_app(app: App, *, hcl: bool = False) -> None:
     """Synthesize ``app`` to its outdir; ``hcl=True`` writes real HCL to each ``cdk.tf``.
+
+    Works whether or not the App was created with ``hcl_output=True``.
 
     cdktf 0.21 names the files ``cdk.tf`` when the App has ``hcl_output=True`` but each
     stack's synthesizer only looks at the ``SYNTH_HCL_OUTPUT`` environment variable, so
@@ -167,13 +182,28 @@ def synth_app(app: App, *, hcl: bool = False) -> None:
     if not hcl:
         return
     outdir = Path(app.outdir)
-    manifest = json.loads((outdir / "manifest.json").read_text())
+    manifest_file = outdir / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
     for child in app.node.children:
         if not TerraformStack.is_stack(child):
             continue
         entry = manifest["stacks"][child.node.id]
+        json_path = outdir / entry["synthesizedStackPath"]
+        hcl_path = json_path.with_suffix("") if json_path.suffix == ".json" else json_path
+        unsafe = list(_hcl_unsafe_strings(child.to_terraform(), child.node.id))
+        if unsafe:
+            where, value = unsafe[0]
+            raise ValueError(
+                f"{where}={value!r}: cdktf 0.21's HCL renderer does not escape backslashes "
+                "or newlines in strings and would write broken HCL. Use JSON output "
+                f"(cdk.tf.json) for this stack ({len(unsafe)} such value(s))."
+            )
         rendered = child.to_hcl_terraform()
-        (outdir / entry["synthesizedStackPath"]).write_text(rendered["hcl"])
+        hcl_path.write_text(rendered["hcl"])
+        if hcl_path != json_path:
+            json_path.unlink()
+            entry["synthesizedStackPath"] = str(Path(entry["synthesizedStackPath"]).with_suffix(""))
         (outdir / entry["stackMetadataPath"]).write_text(
             json.dumps(rendered["metadata"], indent=2)
         )
+    manifest_file.write_text(json.dumps(manifest, indent=2))

@@ -17,15 +17,29 @@ from metaflow_blueprints.errors import BlueprintError
 DataType = Literal["string", "number", "bool"]
 Comparator = Literal["=", "!=", "<", "<=", ">", ">="]
 _COMPARATORS = ("=", "!=", "<", "<=", ">", ">=")
-_RE2_SPECIAL = re.compile(r"([\\.+*?()|\[\]{}^$])")
+_CLASS_ESCAPED = frozenset(".+*?()|{}$")
+_BACKSLASH_ESCAPED = frozenset("\\[]^")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$")
 _BOOL_TRUE = ("1", "t", "T", "TRUE", "true", "True")
 _BOOL_FALSE = ("0", "f", "F", "FALSE", "false", "False")
 
 
 def regex_literal(text: str) -> str:
-    """Escape ``text`` so that Go's RE2 (and Python's ``re``) match it literally."""
-    return _RE2_SPECIAL.sub(r"\\\1", text)
+    """Escape ``text`` so that Go's RE2 (and Python's ``re``) match it literally.
+
+    Metacharacters become one-character classes (``a.csv`` -> ``a[.]csv``) rather than
+    backslash escapes, so the common cases carry no backslash: cdktf 0.21's HCL renderer
+    does not escape backslashes inside map attributes (see ``runtime.synth_app``).
+    """
+    out = []
+    for char in text:
+        if char in _CLASS_ESCAPED:
+            out.append(f"[{char}]")
+        elif char in _BACKSLASH_ESCAPED:
+            out.append(f"\\{char}")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def anchored(*texts: str) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 #: ``"a%20b+c%C3%A9" | mfb_urldecode`` -> ``"a b cé"``: form decoding as S3 applies it to
 #: object keys in event notifications ('+' is a space, %XX are UTF-8 bytes).
 URLDECODE = r"""def mfb_urldecode:
-  gsub("\\+"; " ")
+  gsub("[+]"; " ")
   | [scan("%[0-9A-Fa-f]{2}|[^%]+|%")]
   | map(if test("^%[0-9A-Fa-f]{2}$")
         then [ .[1:] | ascii_downcase | explode[]
@@ -31,7 +31,7 @@ URLDECODE = r"""def mfb_urldecode:
 
 #: ``"2026-01-01T10:20:30.123Z" | mfb_epoch`` -> ``1767262830`` (fractions dropped).
 EPOCH = r"""def mfb_epoch:
-  sub("\\.[0-9]+"; "") | sub("\\+00:00$"; "Z") | fromdateiso8601;"""
+  sub("[.][0-9]+"; "") | sub("[+]00:00$"; "Z") | fromdateiso8601;"""
 
 _DEFINITIONS = {"mfb_urldecode": URLDECODE, "mfb_epoch": EPOCH}
 
@@ -65,7 +65,9 @@ def envelope_program(
         f". as $e\n| ($e | {timestamp_jq}) as $ts\n"
         f"| . + {{{json.dumps(target)}: {{\n    {body}\n  }}}}"
     )
-    return f"{used}\n{program}" if used else program
+    full = f"{used}\n{program}" if used else program
+    # One line: cdktf 0.21 renders newlines inside map attributes as broken HCL.
+    return " ".join(line.strip() for line in full.splitlines())
 
 
 def _uses(name: str, fields: Mapping[str, str], *exprs: str | None) -> bool:
