@@ -1,0 +1,215 @@
+"""The part dbt Cloud and Fivetran share: a webhook that senders reach by an unguessable path.
+
+Neither vendor can send ``Authorization: Bearer``, and Argo Events cannot check their HMAC
+signatures (argo-events.md §(e)), so the EventSource has no ``authSecret``. What guards it
+instead: a random endpoint path (:class:`SecretPath`), the bridge's payload filters
+(account/connector ids, event type, status), and optionally a source-IP allowlist on the
+Ingress. ``docs/webhooks.md`` says what that does and does not protect against.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from metaflow_blueprints.argo import DataFilter, EventFilters, EventSource, WebhookEvent
+from metaflow_blueprints.argo.filters import Filter
+from metaflow_blueprints.blueprints.base import add_bridge, base_name, event_key
+from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.k8s.manifests import ArgoEventSource
+from metaflow_blueprints.k8s.objects import KubernetesSecret
+from metaflow_blueprints.metaflow import PayloadField, check_event
+from metaflow_blueprints.metaflow.bridge import MANAGED_BY
+from metaflow_blueprints.metaflow.jq import NOW
+from metaflow_blueprints.metaflow.payload import gjson_path, jq_getpath, split_path
+from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.runtime import Construct, TerraformOutput, is_unresolved
+from metaflow_blueprints.webhooks.ingress import WebhookIngress, WebhookIngressResource
+from metaflow_blueprints.webhooks.secret_path import SecretPath
+
+#: Where the bridge's jq transform puts the Metaflow payload next to the event data; sensor
+#: filters on ids read the normalised (stringified) values there.
+PAYLOAD_ROOT = "metaflow"
+#: Key of the signing secret in its Kubernetes Secret.
+SIGNING_SECRET_KEY = "secret"
+_ID = re.compile(r"^[A-Za-z0-9_.:-]+$")
+
+
+def text_field(path: str, *, required: bool = True) -> PayloadField:
+    """The value at ``body.<path>`` as a string (numbers become their JSON text).
+
+    Required fields drop the request when the path is missing; optional ones yield null.
+    """
+    parts = ["body", *split_path(path)]
+    expr = f"{jq_getpath(parts)} | if . == null then null else tostring end"
+    return PayloadField.expression(expr, requires=(gjson_path(parts),) if required else ())
+
+
+def epoch_from(path: str) -> str:
+    """jq for the bridge timestamp: the ISO time at ``body.<path>``, else the current time."""
+    return f"(try ({jq_getpath(['body', *split_path(path)])} | mfb_epoch) catch {NOW})"
+
+
+def payload_equals(key: str, values: Sequence[str]) -> DataFilter:
+    """Anchored exact match on the normalised payload value ``key``."""
+    return DataFilter.at(f"{PAYLOAD_ROOT}.{key}").string().equals(*values)
+
+
+def check_values(
+    field: str, values: Sequence[str] | None, *, pattern: re.Pattern[str] = _ID, hint: str = ""
+) -> tuple[str, ...] | None:
+    """Validate an optional list of id strings (tokens are not checked)."""
+    if values is None:
+        return None
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise BlueprintError(field, values, "must be a list of strings.", f"Write ({values!r},).")
+    if not values:
+        raise BlueprintError(
+            field, values, "is empty.", "Give at least one value, or None for any."
+        )
+    for value in values:
+        if not isinstance(value, str):
+            raise BlueprintError(field, value, "must be a string (ids arrive as strings).", hint)
+        if not is_unresolved(value) and not pattern.match(value):
+            raise BlueprintError(field, value, "is not a valid value here.", hint)
+    return tuple(values)
+
+
+def check_register(register_webhook: bool, ingress: WebhookIngress | None) -> None:
+    """Vendor-side registration needs a public URL, i.e. an Ingress."""
+    if not isinstance(register_webhook, bool):
+        raise BlueprintError("register_webhook", register_webhook, "must be True or False.")
+    if register_webhook and ingress is None:
+        raise BlueprintError(
+            "register_webhook",
+            True,
+            "needs a public URL for the vendor to call.",
+            "Pass ingress=WebhookIngress(host=...), or register the URL by hand.",
+        )
+
+
+class VendorWebhook(Construct):
+    """Base of the vendor blueprints: secret-path EventSource, optional Ingress, bridge Sensor.
+
+    Subclasses validate their own props first, then call this ``__init__``, which creates
+    (construct ids in brackets): the path [``path``], the optional signing-secret Secret
+    [``signing_secret``], the EventSource [``event_source``], the bridge [``sensor``], the
+    optional Ingress [``ingress``] and the sensitive outputs [``url``, ``external_url``].
+
+    Attributes: ``name``, ``namespace``, ``secret_path``, ``event_source``, ``sensor``,
+    ``ingress`` (or None), ``signing_secret`` (``KubernetesSecret`` or None), ``url`` and
+    ``external_url`` (Terraform expressions holding the secret path; keep them out of plain
+    outputs).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        metaflow: MetaflowEvents,
+        event: str,
+        payload: Mapping[str, PayloadField],
+        id_field: PayloadField,
+        timestamp_jq: str,
+        filters: Sequence[Filter],
+        port: int,
+        ingress: WebhookIngress | None,
+        name: str | None,
+        path_bytes: int,
+        signing_secret: str | None,
+    ) -> None:
+        check_event(event)
+        if not isinstance(metaflow, MetaflowEvents):
+            raise BlueprintError("metaflow", metaflow, "must be a MetaflowEvents construct.")
+        if ingress is not None and not isinstance(ingress, WebhookIngress):
+            raise BlueprintError("ingress", ingress, "must be a WebhookIngress.")
+        if signing_secret is not None and not (isinstance(signing_secret, str) and signing_secret):
+            raise BlueprintError("signing_secret", "<hidden>", "must be a non-empty string.")
+        # Constructing the argo objects validates port and names before anything is created.
+        WebhookEvent(endpoint="/placeholder", port=port)
+        super().__init__(scope, id)
+        self.name = base_name(self, name)
+        self.namespace = namespace = metaflow.namespace
+        self.secret_path = SecretPath(self, "path", prefix=f"/{self.name}", byte_length=path_bytes)
+        path = self.secret_path.path
+
+        self.signing_secret: KubernetesSecret | None = None
+        if signing_secret is not None:
+            self.store_signing_secret(signing_secret)
+
+        event_name = event_key(event)
+        self.event_source = ArgoEventSource(
+            self,
+            "event_source",
+            event_source=EventSource(
+                name=self.name,
+                namespace=namespace,
+                events={event_name: WebhookEvent(endpoint=path, port=port, method="POST")},
+                event_bus_name=metaflow.target.event_bus,
+                service_ports=(port,),
+                labels=MANAGED_BY,
+            ),
+        )
+        self.sensor = add_bridge(
+            self,
+            metaflow=metaflow,
+            name=self.name,
+            bridge_kwargs={
+                "event": event,
+                "event_source_name": self.name,
+                "event_name": event_name,
+                "payload": dict(payload),
+                "id": id_field,
+                "timestamp_jq": timestamp_jq,
+                "filters": EventFilters.all(filters),
+            },
+        )
+        service = f"{self.name}-eventsource-svc"
+        self.url: str = f"http://{service}.{namespace}.svc:{port}{path}"
+        TerraformOutput(
+            self,
+            "url",
+            value=self.url,
+            sensitive=True,
+            description="In-cluster webhook URL (its path is the secret).",
+        )
+        self.ingress: WebhookIngressResource | None = None
+        self.external_url: str | None = None
+        if ingress is not None:
+            self.ingress = WebhookIngressResource(
+                self,
+                "ingress",
+                props=ingress,
+                name=self.name,
+                namespace=namespace,
+                service_name=service,
+                port=port,
+                path=path,
+            )
+            self.external_url = self.ingress.url
+            TerraformOutput(
+                self,
+                "external_url",
+                value=self.external_url,
+                sensitive=True,
+                description="Public webhook URL to give the vendor (its path is the secret).",
+            )
+
+    def store_signing_secret(self, value: str) -> KubernetesSecret:
+        """Keep the vendor's signing secret in Secret ``<name>-signing`` (key ``secret``).
+
+        Nothing in Argo Events checks it: it is there for a verifying proxy in front of the
+        EventSource (see docs/webhooks.md).
+        """
+        if self.signing_secret is not None:
+            raise BlueprintError("signing_secret", "<hidden>", "is already stored.")
+        self.signing_secret = KubernetesSecret(
+            self,
+            "signing_secret",
+            name=f"{self.name}-signing",
+            namespace=self.namespace,
+            data={SIGNING_SECRET_KEY: value},
+            labels=MANAGED_BY,
+        )
+        return self.signing_secret

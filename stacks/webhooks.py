@@ -1,0 +1,92 @@
+"""Reference stack ``webhooks``: a generic JSON webhook, dbt Cloud and Fivetran start flows.
+
+Settings (``MFB_SETTINGS`` JSON, merged one level deep): the generic webhook reads
+``webhook`` like the ``webhook`` stack; ``dbt_cloud`` and ``fivetran`` default to
+:data:`DBT_CLOUD` and :data:`FIVETRAN`. The allowlists below are documentation ranges
+(TEST-NET): replace them with the vendors' published egress addresses for your region.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from metaflow_blueprints.argo import DataFilter
+from metaflow_blueprints.blueprints.dbt_cloud import DbtCloudToMetaflow
+from metaflow_blueprints.blueprints.fivetran import FivetranToMetaflow
+from metaflow_blueprints.blueprints.webhook import WebhookToMetaflow
+from metaflow_blueprints.runtime import Construct, TerraformStack
+from metaflow_blueprints.webhooks.ingress import WebhookIngress
+from stacks.common import kubernetes_and_random, metaflow_events
+
+DBT_CLOUD: dict[str, Any] = {
+    "event": "dbt.job.completed",
+    "account_id": "43786",
+    "job_ids": ["302418"],
+    "environment_ids": None,
+    "statuses": ["Success"],
+    "allowed_source_ranges": ["198.51.100.0/24"],
+    "register_webhook": False,
+}
+FIVETRAN: dict[str, Any] = {
+    "event": "fivetran.sync.succeeded",
+    "connector_ids": ["mystery_fabulous"],
+    "group_ids": None,
+    "statuses": ["SUCCESSFUL"],
+    "allowed_source_ranges": ["192.0.2.0/24"],
+    "register_webhook": False,
+}
+
+
+def _ingress(hook: dict[str, Any], allowed: list[str]) -> WebhookIngress:
+    return WebhookIngress(
+        host=hook["ingress_host"],
+        tls_secret_name=hook["ingress_tls_secret"],
+        class_name=hook["ingress_class"],
+        allowed_source_ranges=allowed,
+    )
+
+
+class WebhooksStack(TerraformStack):
+    """Three webhooks behind one host: generic (bearer token), dbt Cloud, Fivetran."""
+
+    def __init__(self, scope: Construct, id: str, settings: dict[str, Any]) -> None:
+        super().__init__(scope, id)
+        kubernetes_and_random(self, settings)
+        metaflow = metaflow_events(self, settings)
+        hook = settings["webhook"]
+        dbt = {**DBT_CLOUD, **settings.get("dbt_cloud", {})}
+        fivetran = {**FIVETRAN, **settings.get("fivetran", {})}
+        # The same generic webhook as the ``webhook`` stack (a second, independent instance).
+        WebhookToMetaflow(
+            self,
+            "data_updated",
+            metaflow=metaflow,
+            event=hook["event"],
+            payload={"table": "table", "partition": "partition"},
+            filters=[DataFilter.at("body.status").string().equals("ready")],
+            id_path="delivery_id",
+            ingress=_ingress(hook, hook["allowed_source_ranges"]),
+        )
+        DbtCloudToMetaflow(
+            self,
+            "dbt_cloud",
+            metaflow=metaflow,
+            event=dbt["event"],
+            account_id=dbt["account_id"],
+            job_ids=dbt["job_ids"],
+            environment_ids=dbt["environment_ids"],
+            statuses=tuple(dbt["statuses"]),
+            ingress=_ingress(hook, dbt["allowed_source_ranges"]),
+            register_webhook=dbt["register_webhook"],
+        )
+        FivetranToMetaflow(
+            self,
+            "fivetran",
+            metaflow=metaflow,
+            event=fivetran["event"],
+            connector_ids=fivetran["connector_ids"],
+            group_ids=fivetran["group_ids"],
+            statuses=tuple(fivetran["statuses"]),
+            ingress=_ingress(hook, fivetran["allowed_source_ranges"]),
+            register_webhook=fivetran["register_webhook"],
+        )
