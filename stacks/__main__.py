@@ -11,6 +11,7 @@ from stacks import settings as settings_module
 #: Stack name -> "module:class". One line per reference stack.
 STACKS = {
     "webhook": "stacks.webhook:WebhookStack",
+    "webhooks": "stacks.webhooks:WebhooksStack",
 }
 
 

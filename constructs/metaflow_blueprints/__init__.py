@@ -17,6 +17,9 @@ _EXPORTS: dict[str, str] = {
     "WebhookToMetaflow": "metaflow_blueprints.blueprints.webhook",
     "WebhookIngress": "metaflow_blueprints.webhooks.ingress",
     "PayloadField": "metaflow_blueprints.metaflow.payload",
+    "DbtCloudToMetaflow": "metaflow_blueprints.blueprints.dbt_cloud",
+    "FivetranToMetaflow": "metaflow_blueprints.blueprints.fivetran",
+    "SecretPath": "metaflow_blueprints.webhooks.secret_path",
 }
 
 __all__ = sorted(_EXPORTS)
