@@ -8,7 +8,7 @@ bridge trigger posts. See ``docs/replay.md`` for what is exact and what is a sub
 
 from __future__ import annotations
 
-from .engine import ReplayResult, replay
+from .engine import ReplayResult, replay, replay_published
 from .errors import ReplayError, UnsupportedConstruct
 
-__all__ = ["ReplayError", "ReplayResult", "UnsupportedConstruct", "replay"]
+__all__ = ["ReplayError", "ReplayResult", "UnsupportedConstruct", "replay", "replay_published"]

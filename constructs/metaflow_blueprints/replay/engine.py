@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -65,6 +66,40 @@ def replay(
     es_name = str(entry.eventsource.get("metadata", {}).get("name", ""))
     for sensor in stack_mod.manifests(parsed, "Sensor"):
         _run_sensor(sensor, es_name, entry.event_name, built, when, result, notes)
+    if explain:
+        result.explain = notes
+    return result
+
+
+def replay_published(
+    stack: str | Path | Mapping[str, Any],
+    *,
+    context: Mapping[str, Any],
+    data: Any,
+    now: datetime | None = None,
+    explain: bool = False,
+) -> ReplayResult:
+    """Evaluate the Sensors on an event exactly as it sits on the bus (``{context, data}``).
+
+    Use it for captured bus events or the constructed payloads under
+    ``shared/argo-events/examples/event-payloads``; no EventSource is needed in the stack.
+    """
+    parsed = stack_mod.load(stack)
+    raw_time = str(context.get("time") or "")
+    when = (datetime.fromisoformat(raw_time.replace("Z", "+00:00")) if raw_time
+            else (now or datetime.now(timezone.utc)))
+    built = Event(
+        id=str(context.get("id", "")), source=str(context.get("source", "")),
+        subject=str(context.get("subject", "")), type=str(context.get("type", "")),
+        time=when, data=gojson.loads(json.dumps(data)),
+        specversion=str(context.get("specversion", "1.0")),
+        datacontenttype=str(context.get("datacontenttype", "application/json")),
+    )
+    name = f"{built.source}/{built.subject}"
+    result = ReplayResult(name, _event_view(built))
+    notes = [f"published event {built.id} from {name} (given)"]
+    for sensor in stack_mod.manifests(parsed, "Sensor"):
+        _run_sensor(sensor, built.source, built.subject, built, when, result, notes)
     if explain:
         result.explain = notes
     return result

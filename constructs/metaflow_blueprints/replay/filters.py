@@ -42,6 +42,8 @@ def run_filters(
     errors: list[str] = []
 
     def kind_result(kind: str, ok: bool, err: str | None) -> bool | None:
+        if filters.get(kind) is None:
+            return ok
         if err is not None:
             out.notes.append(f"{kind}: error: {err}")
             if not or_mode:
