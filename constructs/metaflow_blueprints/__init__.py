@@ -13,6 +13,8 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
+    "GcsToMetaflow": "metaflow_blueprints.blueprints.gcs",
+    "PubSubToMetaflow": "metaflow_blueprints.blueprints.pubsub",
     "MetaflowEvents": "metaflow_blueprints.metaflow_events",
     "WebhookToMetaflow": "metaflow_blueprints.blueprints.webhook",
     "WebhookIngress": "metaflow_blueprints.webhooks.ingress",

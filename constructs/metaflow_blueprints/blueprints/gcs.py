@@ -1,0 +1,287 @@
+"""``GcsToMetaflow``: a new (or changed) object in a GCS bucket starts Metaflow flows."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from metaflow_blueprints.argo import DataFilter, EventFilters
+from metaflow_blueprints.argo.filters import Filter
+from metaflow_blueprints.blueprints.base import as_filters, base_name, event_key
+from metaflow_blueprints.blueprints.pubsub import (
+    PubSubConsumer,
+    PubSubConsumerProps,
+    add_sensor,
+    message_payload,
+    plan_bridge,
+)
+from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.gcp.common import LABELS, check_project
+from metaflow_blueprints.metaflow import PayloadField, check_event
+from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
+
+EVENT_TYPES = ("OBJECT_FINALIZE", "OBJECT_METADATA_UPDATE", "OBJECT_DELETE", "OBJECT_ARCHIVE")
+PUBLISHER = "roles/pubsub.publisher"
+
+#: Metaflow ``timestamp`` = the notification's ``eventTime`` (RFC 3339, UTC); the bridge's
+#: clock when it is absent or malformed.
+EVENT_TIME_JQ = (
+    '(.attributes.eventTime | if (type == "string" and test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T'
+    '[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?Z$")) then mfb_epoch else (now | floor) end)'
+)
+
+
+def _attribute(name: str) -> PayloadField:
+    return PayloadField.path(name, root=["attributes"])
+
+
+#: The payload every GCS event carries (object attributes are never URL-encoded).
+GCS_PAYLOAD: dict[str, PayloadField] = {
+    "bucket": _attribute("bucketId"),
+    "object_name": _attribute("objectId"),
+    "generation": _attribute("objectGeneration"),
+    "size": PayloadField.expression(
+        '(try (.body.size | if type == "string" then tonumber else . end) catch null)'
+    ),
+    "content_type": PayloadField.path("contentType", root=["body"], default=None),
+    "event_type": _attribute("eventType"),
+    "event_time": _attribute("eventTime"),
+}
+#: ``id`` = ``<bucket>/<object>#<generation>``: the same for every redelivery of one event.
+GCS_ID = PayloadField.expression(
+    '.attributes.bucketId + "/" + .attributes.objectId + "#" + .attributes.objectGeneration',
+    requires=("attributes.bucketId", "attributes.objectId", "attributes.objectGeneration"),
+)
+
+
+def _literal(field: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise BlueprintError(field, value, "must be a non-empty string or None.")
+    return value
+
+
+class GcsToMetaflow(Construct):
+    """Start every flow with ``@trigger(event=event)`` when an object changes in a bucket.
+
+    On an existing bucket: a dedicated topic, a ``google_storage_notification``
+    (``JSON_API_V1``, ``object_name_prefix``, event types, custom attributes) that depends
+    on the ``roles/pubsub.publisher`` grant of the project's GCS service agent on that topic,
+    then the same consumer machinery as ``PubSubToMetaflow`` (dedicated subscription with
+    dead-lettering, least-privilege identity through Workload Identity, Pub/Sub
+    EventSource) and the bridge Sensor. Prefix, suffix and event types are also checked
+    in the Sensor (anchored), so a shared or hand-edited notification cannot widen them.
+
+    Payload: ``bucket``, ``object_name`` (not URL-encoded), ``generation`` (string),
+    ``size`` (integer bytes, null if absent), ``content_type`` (null if absent),
+    ``event_type``, ``event_time`` (RFC 3339); ``id`` = ``<bucket>/<object>#<generation>``;
+    ``timestamp`` = ``event_time`` in epoch seconds.
+
+    :param metaflow: the cluster's Metaflow setup (namespace, bus, webhook).
+    :param bucket_name: the existing bucket (name, not ``gs://``).
+    :param event: Metaflow event name, e.g. ``"gcs.object.finalized"``.
+    :param project: project of the topic, subscription and service account.
+    :param bucket_project: project that owns the bucket (whose GCS service agent publishes).
+        Default ``project``.
+    :param prefix: only objects whose name starts with it (notification filter and sensor
+        filter). Default: every object.
+    :param suffix: only objects whose name ends with it (sensor filter only: GCS has none).
+        Default: every object.
+    :param event_types: GCS event types to deliver. Default ``("OBJECT_FINALIZE",)``: new
+        objects and overwrites, not deletes or metadata updates.
+    :param custom_attributes: extra message attributes set by the notification. Default
+        ``{"metaflow-event": event}``.
+    :param payload: extra payload keys -> ``attributes.<name>`` / ``body.<path>``, e.g.
+        ``{"md5": "body.md5Hash"}``. Must not reuse a built-in key. Default: none.
+    :param filters: further sensor filters on the event data. Default: none.
+    :param subscription_id, ack_deadline_seconds, message_retention_seconds,
+        minimum_backoff_seconds, maximum_backoff_seconds, dead_letter, max_delivery_attempts,
+        project_number, kms_key_name, service_account_id, workload_identity_pool: as for
+        ``PubSubToMetaflow``.
+    :param name: stem of the EventSource, Sensor and GCP resource names. Default: derived
+        from the construct path.
+
+    Attributes: ``topic``, ``topic_id``, ``storage_service_agent`` (data source),
+    ``publisher`` (the agent's grant on the topic), ``notification``, ``subscription``,
+    ``subscription_id``, ``identity``, ``event_source``, ``sensor``, ``name``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        metaflow: MetaflowEvents,
+        bucket_name: str,
+        event: str,
+        project: str,
+        bucket_project: str | None = None,
+        prefix: str | None = None,
+        suffix: str | None = None,
+        event_types: Sequence[str] = ("OBJECT_FINALIZE",),
+        custom_attributes: Mapping[str, str] | None = None,
+        payload: Mapping[str, str | PayloadField] | None = None,
+        filters: EventFilters | Sequence[Filter] | None = None,
+        subscription_id: str | None = None,
+        ack_deadline_seconds: int = 60,
+        message_retention_seconds: int = 604800,
+        minimum_backoff_seconds: int = 10,
+        maximum_backoff_seconds: int = 600,
+        dead_letter: bool = True,
+        max_delivery_attempts: int = 5,
+        project_number: str | None = None,
+        kms_key_name: str | None = None,
+        service_account_id: str | None = None,
+        workload_identity_pool: str | None = None,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        check_event(event)
+        if not isinstance(metaflow, MetaflowEvents):
+            raise BlueprintError("metaflow", metaflow, "must be a MetaflowEvents construct.")
+        _check_bucket(bucket_name)
+        if bucket_project is not None:
+            check_project("bucket_project", bucket_project)
+        props = PubSubConsumerProps(
+            project=project,
+            subscription_id=subscription_id,
+            ack_deadline_seconds=ack_deadline_seconds,
+            message_retention_seconds=message_retention_seconds,
+            minimum_backoff_seconds=minimum_backoff_seconds,
+            maximum_backoff_seconds=maximum_backoff_seconds,
+            dead_letter=dead_letter,
+            max_delivery_attempts=max_delivery_attempts,
+            project_number=project_number,
+            kms_key_name=kms_key_name,
+            service_account_id=service_account_id,
+            workload_identity_pool=workload_identity_pool,
+        )
+        props.check()
+        types = _check_event_types(event_types)
+        prefix = _literal("prefix", prefix)
+        suffix = _literal("suffix", suffix)
+        if suffix is not None and is_unresolved(suffix):
+            raise BlueprintError(
+                "suffix",
+                suffix,
+                "must be a literal string: it becomes an anchored regex in the Sensor.",
+            )
+        attributes = dict(custom_attributes) if custom_attributes is not None else {
+            "metaflow-event": event
+        }
+        for key in attributes:
+            if not isinstance(key, str) or not key or key.startswith("goog"):
+                raise BlueprintError(
+                    "custom_attributes", key, "keys must be non-empty and not start with 'goog'."
+                )
+        extra = message_payload(payload, json_body=True)
+        clash = sorted(set(extra) & set(GCS_PAYLOAD))
+        if clash:
+            raise BlueprintError(
+                "payload", clash, "reuses built-in GCS payload keys.", "Pick other key names."
+            )
+
+        self.name = base_name(self, name)
+        event_name = event_key(event)
+        sensor_filters: list[Filter] = [
+            DataFilter.at("attributes.eventType").string().equals(*types)
+        ]
+        if not is_unresolved(bucket_name):
+            sensor_filters.append(DataFilter.at("attributes.bucketId").string().equals(bucket_name))
+        if prefix is not None and not is_unresolved(prefix):
+            sensor_filters.append(DataFilter.at("attributes.objectId").string().starts_with(prefix))
+        if suffix is not None:
+            sensor_filters.append(DataFilter.at("attributes.objectId").string().ends_with(suffix))
+        user_filters = as_filters(filters)
+        own = EventFilters.all(sensor_filters)
+        bridge = plan_bridge(
+            self.name,
+            event=event,
+            event_source_name=self.name,
+            event_name=event_name,
+            payload={**GCS_PAYLOAD, **extra},
+            id=GCS_ID,
+            timestamp_jq=EVENT_TIME_JQ,
+            filters=own & user_filters if user_filters else own,
+        )
+
+        topic_mod = provider_module("google", "pubsub_topic")
+        self.topic: Any = topic_mod.PubsubTopic(
+            self,
+            "topic",
+            name=self.name,
+            project=project,
+            kms_key_name=kms_key_name,
+            labels=dict(LABELS),
+        )
+        self.topic_id: str = self.topic.id
+        agent = provider_module("google", "data_google_storage_project_service_account")
+        self.storage_service_agent = agent.DataGoogleStorageProjectServiceAccount(
+            self, "storage_service_agent", project=bucket_project or project
+        )
+        iam_topic = provider_module("google", "pubsub_topic_iam_member")
+        self.publisher = iam_topic.PubsubTopicIamMember(
+            self,
+            "publisher",
+            project=project,
+            topic=self.topic.name,
+            role=PUBLISHER,
+            member=self.storage_service_agent.member,
+        )
+        notification = provider_module("google", "storage_notification")
+        self.notification = notification.StorageNotification(
+            self,
+            "notification",
+            bucket=bucket_name,
+            topic=self.topic.id,
+            payload_format="JSON_API_V1",
+            event_types=list(types),
+            object_name_prefix=prefix,
+            custom_attributes=attributes or None,
+            depends_on=[self.publisher],
+        )
+        consumer = PubSubConsumer(
+            self,
+            metaflow=metaflow,
+            name=self.name,
+            event_name=event_name,
+            topic_id=self.topic_id,
+            props=props,
+            json_body=True,
+        )
+        if consumer.subscription.kms_grant is not None:
+            self.topic.depends_on = [consumer.subscription.kms_grant.fqn]
+        self.subscription = consumer.subscription
+        self.subscription_id = consumer.subscription_id
+        self.identity = consumer.identity
+        self.event_source = consumer.event_source
+        self.sensor = add_sensor(self, metaflow, bridge)
+
+
+def _check_bucket(bucket: str) -> None:
+    if is_unresolved(bucket):
+        return
+    if not isinstance(bucket, str) or not re.match(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$", bucket):
+        raise BlueprintError(
+            "bucket_name",
+            bucket,
+            "is not a GCS bucket name.",
+            "Give the bare name (3-222 lower-case letters, digits, '-', '_', '.'), without "
+            "'gs://' or a path.",
+        )
+
+
+def _check_event_types(event_types: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(event_types, str) or not isinstance(event_types, Sequence) or not event_types:
+        raise BlueprintError(
+            "event_types", event_types, "must be a non-empty list of GCS event types."
+        )
+    bad = [t for t in event_types if t not in EVENT_TYPES]
+    if bad:
+        raise BlueprintError(
+            "event_types", bad[0], f"is not a GCS event type; use one of {', '.join(EVENT_TYPES)}."
+        )
+    return tuple(dict.fromkeys(event_types))

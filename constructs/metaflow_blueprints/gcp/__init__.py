@@ -1,0 +1,1 @@
+"""GCP cloud constructs: Pub/Sub subscriptions with dead-lettering, Workload Identity."""
