@@ -2,7 +2,8 @@
 
 Defaults below describe a Metaflow deployment whose Argo Events objects (EventBus,
 Metaflow's webhook EventSource) and jobs live in namespace ``metaflow`` (a dedicated
-namespace rather than ``default``, as checkov's CKV_K8S_21 asks). Override any of them with a JSON file named by ``MFB_SETTINGS``::
+namespace rather than ``default``, as checkov's CKV_K8S_21 asks). Override any of them
+with a JSON file named by ``MFB_SETTINGS``::
 
     {"namespace": "argo-events", "webhook": {"ingress_host": "hooks.example.com"}}
 """

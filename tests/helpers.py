@@ -40,7 +40,9 @@ def synth(build: Callable[[Any], None], *, stack_id: str = "test") -> dict[str, 
 
 def manifests(terraform: dict[str, Any], kind: str | None = None) -> list[dict[str, Any]]:
     """All kubernetes_manifest bodies (optionally of one ``kind``)."""
-    found = [r["manifest"] for r in terraform.get("resource", {}).get("kubernetes_manifest", {}).values()]
+    found = [
+        r["manifest"] for r in terraform.get("resource", {}).get("kubernetes_manifest", {}).values()
+    ]
     return [m for m in found if kind is None or m.get("kind") == kind]
 
 
@@ -49,7 +51,9 @@ def resources(terraform: dict[str, Any], type_: str) -> dict[str, Any]:
     return dict(terraform.get("resource", {}).get(type_, {}))
 
 
-def checkov_failures(terraform: dict[str, Any], tmp_path: Path, skip: dict[str, str] | None = None) -> list[str]:
+def checkov_failures(
+    terraform: dict[str, Any], tmp_path: Path, skip: dict[str, str] | None = None
+) -> list[str]:
     """Run checkov (framework terraform_json) on ``terraform``; return failed check lines.
 
     ``skip`` maps check ids to the reason they do not apply: every skip is justified here.
@@ -59,7 +63,17 @@ def checkov_failures(terraform: dict[str, Any], tmp_path: Path, skip: dict[str, 
         pytest.fail("checkov is not installed in the test environment")
     target = tmp_path / "stack.tf.json"
     target.write_text(json.dumps(terraform))
-    command = [checkov, "-f", str(target), "--framework", "terraform_json", "-o", "json", "--quiet", "--skip-download"]
+    command = [
+        checkov,
+        "-f",
+        str(target),
+        "--framework",
+        "terraform_json",
+        "-o",
+        "json",
+        "--quiet",
+        "--skip-download",
+    ]
     if skip:
         command += ["--skip-check", ",".join(sorted(skip))]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)

@@ -67,14 +67,22 @@ def test_string_equals_is_anchored_and_escaped() -> None:
 def test_not_equals_uses_one_alternation_to_avoid_the_several_values_quirk() -> None:
     # Argo's `!=` with several values passes when the value differs from at least one of them.
     rendered = DataFilter.path("body.s").string().not_equals("a", "b").render()
-    assert rendered == {"path": "body.s", "type": "string", "value": ["^(a|b)$"], "comparator": "!="}
+    assert rendered == {
+        "path": "body.s",
+        "type": "string",
+        "value": ["^(a|b)$"],
+        "comparator": "!=",
+    }
 
 
 def test_prefix_suffix_number_bool_builders() -> None:
     assert DataFilter.path("k").string().starts_with("in/").render()["value"] == ["^(in/)"]
     assert DataFilter.path("k").string().ends_with(".csv").render()["value"] == ["([.]csv)$"]
     assert DataFilter.path("n").number().ge(10).render() == {
-        "path": "n", "type": "number", "value": ["10"], "comparator": ">="
+        "path": "n",
+        "type": "number",
+        "value": ["10"],
+        "comparator": ">=",
     }
     assert DataFilter.path("b").bool().is_true().render()["value"] == ["true"]
     templated = DataFilter.path("body").with_template("{{ b64dec .Input }}").string().matches("x")
@@ -86,7 +94,9 @@ def test_regex_literal_matches_exactly_the_text(text: str) -> None:
     pattern = re.compile(anchored(text))
     assert pattern.match(text)
     # Only the rare \\, [, ], ^ need a backslash (cdktf's HCL output mangles backslashes).
-    assert regex_literal(text).count("\\") == sum(text.count(c) for c in "[]^") + 2 * text.count("\\")
+    assert regex_literal(text).count("\\") == sum(text.count(c) for c in "[]^") + 2 * text.count(
+        "\\"
+    )
 
 
 @pytest.mark.parametrize(
@@ -109,7 +119,10 @@ def test_regex_literal_matches_exactly_the_text(text: str) -> None:
         (lambda: ScriptFilter("x = 1"), "ScriptFilter.script"),
         (lambda: Transform(), "Transform"),
         (lambda: Transform(jq=".", script="return event"), "Transform"),
-        (lambda: EventFilters.all([TimeFilter("01:00:00", "02:00:00")] * 2), "EventFilters.filters"),
+        (
+            lambda: EventFilters.all([TimeFilter("01:00:00", "02:00:00")] * 2),
+            "EventFilters.filters",
+        ),
     ],
 )
 def test_filter_errors_name_the_field(build: object, field: str) -> None:
@@ -121,7 +134,11 @@ def test_filter_errors_name_the_field(build: object, field: str) -> None:
 
 def test_any_sets_every_operator_to_or() -> None:
     filters = EventFilters.any(
-        [DataFilter.path("a").string().equals("x"), ExprFilter.exists("b"), ContextFilter(type="webhook")]
+        [
+            DataFilter.path("a").string().equals("x"),
+            ExprFilter.exists("b"),
+            ContextFilter(type="webhook"),
+        ]
     )
     dependency = Dependency("d", "es", "ev", filters=filters).render()
     assert dependency["filtersLogicalOperator"] == "or"
@@ -169,7 +186,10 @@ def test_trigger_policy_and_retry_sit_next_to_template() -> None:
 @pytest.mark.parametrize(
     ("build", "field"),
     [
-        (lambda: Trigger("t", LogTrigger(), retry_strategy=RetryStrategy()), "Trigger.retry_strategy"),
+        (
+            lambda: Trigger("t", LogTrigger(), retry_strategy=RetryStrategy()),
+            "Trigger.retry_strategy",
+        ),
         (lambda: Trigger("Bad_Name", LogTrigger()), "Trigger.name"),
         (lambda: Trigger("t", LogTrigger(), policy=StatusPolicy()), "Trigger.policy"),
         (lambda: HttpTrigger("ftp://x"), "HttpTrigger.url"),
@@ -234,14 +254,25 @@ def test_every_kind_renders_schema_valid(strict_validator) -> None:  # type: ign
             "webhooks",
             "ns",
             {
-                "a": WebhookEvent("/a", auth_secret=SecretKeyRef("s", "token"), max_payload_size=1024),
-                "b": SqsEvent("q", "eu-west-1", endpoint="http://localstack:4566", role_arn="arn:aws:iam::1:role/r"),
-                "c": SnsEvent("arn:aws:sns:eu-west-1:1:t", "eu-west-1", WebhookEvent("/sns", port=12001)),
+                "a": WebhookEvent(
+                    "/a", auth_secret=SecretKeyRef("s", "token"), max_payload_size=1024
+                ),
+                "b": SqsEvent(
+                    "q",
+                    "eu-west-1",
+                    endpoint="http://localstack:4566",
+                    role_arn="arn:aws:iam::1:role/r",
+                ),
+                "c": SnsEvent(
+                    "arn:aws:sns:eu-west-1:1:t", "eu-west-1", WebhookEvent("/sns", port=12001)
+                ),
             },
             service_account_name="sa",
             service_ports=(12000, 12001),
         ),
-        EventSource("pubsub", "ns", {"m": PubSubEvent("sub", "proj", topic="t", topic_project_id="p2")}),
+        EventSource(
+            "pubsub", "ns", {"m": PubSubEvent("sub", "proj", topic="t", topic_project_id="p2")}
+        ),
     ]
     filters = EventFilters.all(
         [
@@ -254,11 +285,15 @@ def test_every_kind_renders_schema_valid(strict_validator) -> None:  # type: ign
         ]
     )
     sensor = _sensor(
-        dependencies=[Dependency("d", "webhooks", "a", filters=filters, transform=Transform(jq="."))],
+        dependencies=[
+            Dependency("d", "webhooks", "a", filters=filters, transform=Transform(jq="."))
+        ],
         triggers=[
             Trigger(
                 "http",
-                HttpTrigger("http://x:1/y", payload=[TriggerParameter(ParamSource("d", value="v"), "k")]),
+                HttpTrigger(
+                    "http://x:1/y", payload=[TriggerParameter(ParamSource("d", value="v"), "k")]
+                ),
                 policy=StatusPolicy(),
                 retry_strategy=RetryStrategy(),
                 at_least_once=True,
@@ -268,8 +303,14 @@ def test_every_kind_renders_schema_valid(strict_validator) -> None:  # type: ign
             Trigger(
                 "k8s",
                 K8sTrigger(
-                    {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"generateName": "w-"}},
-                    parameters=[TriggerParameter(ParamSource("d", data_key="body.a"), "metadata.labels.a")],
+                    {
+                        "apiVersion": "argoproj.io/v1alpha1",
+                        "kind": "Workflow",
+                        "metadata": {"generateName": "w-"},
+                    },
+                    parameters=[
+                        TriggerParameter(ParamSource("d", data_key="body.a"), "metadata.labels.a")
+                    ],
                 ),
             ),
             Trigger("log", LogTrigger(5)),
@@ -309,14 +350,21 @@ def test_long_names_are_shortened_with_a_distinguishing_hash() -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.from_regex(r"[a-z]([a-z0-9-]{0,45}[a-z0-9])?", fullmatch=True), st.from_regex(r"[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?", fullmatch=True))
-def test_any_accepted_name_renders_a_schema_valid_manifest(object_name: str, event_name: str) -> None:
+@given(
+    st.from_regex(r"[a-z]([a-z0-9-]{0,45}[a-z0-9])?", fullmatch=True),
+    st.from_regex(r"[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?", fullmatch=True),
+)
+def test_any_accepted_name_renders_a_schema_valid_manifest(
+    object_name: str, event_name: str
+) -> None:
     from metaflow_blueprints.tools.schema import StrictArgoValidator
     from tests.helpers import SCHEMA_DIR, require_shared
 
     require_shared()
     validator = StrictArgoValidator(SCHEMA_DIR)
     source = EventSource(object_name, "ns", {event_name: WebhookEvent("/x")}).render()
-    sensor = _sensor(name=object_name, dependencies=[Dependency(event_name, object_name, event_name)]).render()
+    sensor = _sensor(
+        name=object_name, dependencies=[Dependency(event_name, object_name, event_name)]
+    ).render()
     assert validator.errors(source) == [] and validator.errors(sensor) == []
     assert len(f"{object_name}-eventsource-svc") <= 63

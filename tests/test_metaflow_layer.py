@@ -51,7 +51,9 @@ def test_bad_event_names_are_refused(bad: str) -> None:
     assert error.value.field == "event" and repr(bad) in str(error.value)
 
 
-@pytest.mark.parametrize("bad", ["", "a.b", "a-b", "nested.key", "name", "id", "timestamp", "utc_date"])
+@pytest.mark.parametrize(
+    "bad", ["", "a.b", "a-b", "nested.key", "name", "id", "timestamp", "utc_date"]
+)
 def test_bad_payload_keys_are_refused(bad: str) -> None:
     with pytest.raises(BlueprintError):
         check_payload_key(bad)
@@ -111,7 +113,9 @@ def test_envelope_program_builds_the_metaflow_payload() -> None:
         "partition": PayloadField.path("partition", root=["body"], default="all").jq,
         "first": PayloadField.path("items.0.id", root=["body"]).jq,
     }
-    program = envelope_program(event="data.updated", fields=fields, id_jq=PayloadField.path("id", root=["body"]).jq)
+    program = envelope_program(
+        event="data.updated", fields=fields, id_jq=PayloadField.path("id", root=["body"]).jq
+    )
     out = run_jq(program, {"body": {"table": "t", "items": [{"id": 7}], "id": 42}})
     assert out["metaflow"] == {  # type: ignore[index]
         "name": "data.updated",
@@ -138,8 +142,12 @@ def _bridge(**overrides: object) -> Bridge:
 
 
 def test_bridge_sensor_shape(strict_validator) -> None:  # type: ignore[no-untyped-def]
-    target = MetaflowTarget("metaflow", default_webhook_url("metaflow"), auth_header=SecretKeyRef("a", "h"))
-    bridge = _bridge(filters=EventFilters.all([DataFilter.path("body.status").string().equals("ready")]))
+    target = MetaflowTarget(
+        "metaflow", default_webhook_url("metaflow"), auth_header=SecretKeyRef("a", "h")
+    )
+    bridge = _bridge(
+        filters=EventFilters.all([DataFilter.path("body.status").string().equals("ready")])
+    )
     sensor = bridge.sensor(target).render()
     assert strict_validator.errors(sensor) == []
     dependency = sensor["spec"]["dependencies"][0]
@@ -156,7 +164,9 @@ def test_bridge_sensor_shape(strict_validator) -> None:  # type: ignore[no-untyp
 
 def test_bridge_refuses_or_filters_with_required_fields() -> None:
     with pytest.raises(BlueprintError) as error:
-        _bridge(filters=EventFilters.any([ExprFilter.exists("body.a"), ExprFilter.exists("body.b")]))
+        _bridge(
+            filters=EventFilters.any([ExprFilter.exists("body.a"), ExprFilter.exists("body.b")])
+        )
     assert error.value.field == "filters"
 
 

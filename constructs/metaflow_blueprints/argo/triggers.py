@@ -29,7 +29,9 @@ class ParamSource:
 
     def __post_init__(self) -> None:
         if not self.dependency_name:
-            raise BlueprintError("ParamSource.dependency_name", self.dependency_name, "is required.")
+            raise BlueprintError(
+                "ParamSource.dependency_name", self.dependency_name, "is required."
+            )
 
     def render(self) -> dict[str, Any]:
         out: dict[str, Any] = {"dependencyName": self.dependency_name}
@@ -81,11 +83,17 @@ class HttpTrigger:
         if not self.url:
             raise BlueprintError("HttpTrigger.url", self.url, "is required.")
         if not is_placeholder(self.url) and not re.match(r"^https?://", self.url):
-            raise BlueprintError("HttpTrigger.url", self.url, "must start with http:// or https://.")
+            raise BlueprintError(
+                "HttpTrigger.url", self.url, "must start with http:// or https://."
+            )
         if self.method not in ("GET", "DELETE", "PATCH", "POST", "PUT"):
-            raise BlueprintError("HttpTrigger.method", self.method, "must be GET/DELETE/PATCH/POST/PUT.")
+            raise BlueprintError(
+                "HttpTrigger.method", self.method, "must be GET/DELETE/PATCH/POST/PUT."
+            )
         if self.timeout_seconds is not None and self.timeout_seconds <= 0:
-            raise BlueprintError("HttpTrigger.timeout_seconds", self.timeout_seconds, "must be > 0.")
+            raise BlueprintError(
+                "HttpTrigger.timeout_seconds", self.timeout_seconds, "must be > 0."
+            )
 
     kind = "http"
 
@@ -121,7 +129,10 @@ class K8sTrigger:
                 raise BlueprintError(f"K8sTrigger.resource.{key}", None, "is required.")
 
     def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"operation": self.operation, "source": {"resource": dict(self.resource)}}
+        out: dict[str, Any] = {
+            "operation": self.operation,
+            "source": {"resource": dict(self.resource)},
+        }
         if self.parameters:
             out["parameters"] = [p.render() for p in self.parameters]
         return out
@@ -155,14 +166,21 @@ class RetryStrategy:
         if self.steps < 1:
             raise BlueprintError("RetryStrategy.steps", self.steps, "must be >= 1.")
         if not _DURATION.match(self.duration):
-            raise BlueprintError("RetryStrategy.duration", self.duration, "must look like '2s' or '500ms'.")
+            raise BlueprintError(
+                "RetryStrategy.duration", self.duration, "must look like '2s' or '500ms'."
+            )
         if self.factor < 1:
             raise BlueprintError("RetryStrategy.factor", self.factor, "must be >= 1.")
         if not 0 <= self.jitter <= 1:
             raise BlueprintError("RetryStrategy.jitter", self.jitter, "must be within [0, 1].")
 
     def render(self) -> dict[str, Any]:
-        return {"steps": self.steps, "duration": self.duration, "factor": self.factor, "jitter": self.jitter}
+        return {
+            "steps": self.steps,
+            "duration": self.duration,
+            "factor": self.factor,
+            "jitter": self.jitter,
+        }
 
 
 @dataclass(frozen=True)
@@ -174,7 +192,9 @@ class RateLimit:
 
     def __post_init__(self) -> None:
         if self.requests_per_unit < 1:
-            raise BlueprintError("RateLimit.requests_per_unit", self.requests_per_unit, "must be >= 1.")
+            raise BlueprintError(
+                "RateLimit.requests_per_unit", self.requests_per_unit, "must be >= 1."
+            )
         if self.unit not in ("Second", "Minute", "Hour"):
             raise BlueprintError("RateLimit.unit", self.unit, "must be Second, Minute or Hour.")
 
@@ -257,7 +277,9 @@ class Trigger:
                 "Set at_least_once=True or drop the retry strategy.",
             )
         if isinstance(self.policy, StatusPolicy) and not isinstance(self.action, HttpTrigger):
-            raise BlueprintError("Trigger.policy", self.policy, "status policies apply to http triggers.")
+            raise BlueprintError(
+                "Trigger.policy", self.policy, "status policies apply to http triggers."
+            )
 
     def render(self) -> dict[str, Any]:
         template: dict[str, Any] = {"name": self.name, self.action.kind: self.action.render()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from metaflow_blueprints.argo import EventFilters, check_object_name, derive_name
 from metaflow_blueprints.argo.filters import Filter
@@ -22,12 +23,12 @@ def base_name(construct: Construct, explicit: str | None) -> str:
     if explicit is not None:
         return check_object_name("name", explicit)
     stack = TerraformStack.of(construct)
-    parts = [stack.node.id, *construct.node.path.split("/")[len(stack.node.path.split("/")):]]
+    parts = [stack.node.id, *construct.node.path.split("/")[len(stack.node.path.split("/")) :]]
     return derive_name(*parts)
 
 
 def event_key(event: str) -> str:
-    """The Argo event name (map key) for a Metaflow event name: ``data.updated`` -> ``data-updated``."""
+    """The Argo event name (map key) for a Metaflow event: ``data.updated`` -> ``data-updated``."""
     return derive_name(event, max_length=63)
 
 
@@ -36,7 +37,9 @@ def as_filters(filters: EventFilters | Sequence[Filter] | None) -> EventFilters 
     if filters is None or isinstance(filters, EventFilters):
         return filters
     if isinstance(filters, (str, bytes)) or not isinstance(filters, Sequence):
-        raise BlueprintError("filters", filters, "must be an EventFilters set or a list of filters.")
+        raise BlueprintError(
+            "filters", filters, "must be an EventFilters set or a list of filters."
+        )
     return EventFilters.all(filters)
 
 
@@ -55,8 +58,24 @@ def as_payload(
         elif isinstance(spec, str):
             out[key] = PayloadField.path(spec, root=root)
         else:
-            raise BlueprintError(f"payload[{key!r}]", spec, "must be a dotted path or a PayloadField.")
+            raise BlueprintError(
+                f"payload[{key!r}]", spec, "must be a dotted path or a PayloadField."
+            )
     return out
+
+
+def plan_bridge(metaflow: MetaflowEvents, name: str, **bridge: Any) -> Bridge:
+    """Validate a blueprint's bridge (no resources yet): call before creating anything."""
+    if not isinstance(metaflow, MetaflowEvents):
+        raise BlueprintError("metaflow", metaflow, "must be a MetaflowEvents construct.")
+    return Bridge(sensor_name=bridge_sensor_name(name), **bridge)
+
+
+def add_bridge_sensor(
+    scope: Construct, *, metaflow: MetaflowEvents, bridge: Bridge, depends_on: Sequence[Any] = ()
+) -> ArgoSensor:
+    """Create the bridge Sensor planned with :func:`plan_bridge` (construct id ``sensor``)."""
+    return ArgoSensor(scope, "sensor", sensor=bridge.sensor(metaflow.target), depends_on=depends_on)
 
 
 def add_bridge(
@@ -64,11 +83,12 @@ def add_bridge(
     *,
     metaflow: MetaflowEvents,
     name: str,
-    bridge_kwargs: Mapping[str, object],
-    depends_on: Sequence[object] = (),
+    bridge_kwargs: Mapping[str, Any],
+    depends_on: Sequence[Any] = (),
 ) -> ArgoSensor:
-    """Create the bridge Sensor for a blueprint (construct id ``sensor``)."""
-    if not isinstance(metaflow, MetaflowEvents):
-        raise BlueprintError("metaflow", metaflow, "must be a MetaflowEvents construct.")
-    bridge = Bridge(sensor_name=bridge_sensor_name(name), **bridge_kwargs)  # type: ignore[arg-type]
-    return ArgoSensor(scope, "sensor", sensor=bridge.sensor(metaflow.target), depends_on=depends_on)
+    """:func:`plan_bridge` then :func:`add_bridge_sensor`.
+
+    Prefer the two steps: plan before creating any resource so bad input creates nothing.
+    """
+    bridge = plan_bridge(metaflow, name, **bridge_kwargs)
+    return add_bridge_sensor(scope, metaflow=metaflow, bridge=bridge, depends_on=depends_on)

@@ -8,11 +8,12 @@ from typing import Literal
 from metaflow_blueprints.argo import EventFilters, EventSource, SecretKeyRef, WebhookEvent
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.blueprints.base import (
-    add_bridge,
+    add_bridge_sensor,
     as_filters,
     as_payload,
     base_name,
     event_key,
+    plan_bridge,
 )
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.k8s.manifests import ArgoEventSource
@@ -73,6 +74,7 @@ class WebhookToMetaflow(Construct):
         name: str | None = None,
     ) -> None:
         super().__init__(scope, id)
+        # Validate everything before creating any resource.
         check_event(event)
         if auth not in ("bearer", None):
             raise BlueprintError("auth", auth, "must be 'bearer' or None.")
@@ -81,47 +83,47 @@ class WebhookToMetaflow(Construct):
         if ingress is not None and not isinstance(ingress, WebhookIngress):
             raise BlueprintError("ingress", ingress, "must be a WebhookIngress.")
         self.name = base_name(self, name)
-        namespace = metaflow.namespace
-        fields = as_payload(payload, root=["body"])
-        id_field = PayloadField.path(id_path, root=["body"]) if id_path else None
+        namespace = metaflow.namespace if isinstance(metaflow, MetaflowEvents) else ""
         path = endpoint if endpoint is not None else f"/{self.name}"
+        generate_token = auth == "bearer" and auth_secret is None
+        token_secret = f"{self.name}-token"
+        self.auth_secret = SecretKeyRef(token_secret, "token") if generate_token else auth_secret
+        event_name = event_key(event)
+        bridge = plan_bridge(
+            metaflow,
+            self.name,
+            event=event,
+            event_source_name=self.name,
+            event_name=event_name,
+            payload=as_payload(payload, root=["body"]),
+            id=PayloadField.path(id_path, root=["body"]) if id_path else None,
+            filters=as_filters(filters),
+        )
+        source = EventSource(
+            name=self.name,
+            namespace=namespace,
+            events={
+                event_name: WebhookEvent(
+                    endpoint=path, port=port, method=method, auth_secret=self.auth_secret
+                )
+            },
+            event_bus_name=metaflow.target.event_bus,
+            service_ports=(port,),
+            labels=MANAGED_BY,
+        )
 
         self.token: WebhookToken | None = None
-        self.auth_secret = auth_secret
-        if auth == "bearer" and auth_secret is None:
+        if generate_token:
             self.token = WebhookToken(
-                self, "token", secret_name=f"{self.name}-token", namespace=namespace, labels=MANAGED_BY
+                self, "token", secret_name=token_secret, namespace=namespace, labels=MANAGED_BY
             )
-            self.auth_secret = self.token.ref
-
-        webhook = WebhookEvent(endpoint=path, port=port, method=method, auth_secret=self.auth_secret)
-        event_name = event_key(event)
         self.event_source = ArgoEventSource(
             self,
             "event_source",
-            event_source=EventSource(
-                name=self.name,
-                namespace=namespace,
-                events={event_name: webhook},
-                event_bus_name=metaflow.target.event_bus,
-                service_ports=(port,),
-                labels=MANAGED_BY,
-            ),
+            event_source=source,
             depends_on=[self.token.secret.secret] if self.token else (),
         )
-        self.sensor = add_bridge(
-            self,
-            metaflow=metaflow,
-            name=self.name,
-            bridge_kwargs={
-                "event": event,
-                "event_source_name": self.name,
-                "event_name": event_name,
-                "payload": fields,
-                "id": id_field,
-                "filters": as_filters(filters),
-            },
-        )
+        self.sensor = add_bridge_sensor(self, metaflow=metaflow, bridge=bridge)
         service = f"{self.name}-eventsource-svc"
         self.url = f"http://{service}.{namespace}.svc:{port}{path}"
         TerraformOutput(self, "url", value=self.url, description="In-cluster webhook URL.")
@@ -139,7 +141,9 @@ class WebhookToMetaflow(Construct):
                 path=path,
             )
             self.external_url = self.ingress.url
-            TerraformOutput(self, "external_url", value=self.external_url, description="Public URL.")
+            TerraformOutput(
+                self, "external_url", value=self.external_url, description="Public URL."
+            )
         if self.token is not None:
             TerraformOutput(
                 self,

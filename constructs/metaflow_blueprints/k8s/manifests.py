@@ -45,7 +45,12 @@ class ArgoEventSource(ArgoManifest):
     """An Argo Events ``EventSource``."""
 
     def __init__(
-        self, scope: Construct, id: str, *, event_source: EventSource, depends_on: Sequence[Any] = ()
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        event_source: EventSource,
+        depends_on: Sequence[Any] = (),
     ) -> None:
         super().__init__(scope, id, spec=event_source, depends_on=depends_on)
         self.event_source = event_source

@@ -134,7 +134,9 @@ class Bridge:
             ),
         ]
         if self.id is None:
-            body.append(TriggerParameter(ParamSource(BRIDGE_DEPENDENCY, context_key="id"), "payload.id"))
+            body.append(
+                TriggerParameter(ParamSource(BRIDGE_DEPENDENCY, context_key="id"), "payload.id")
+            )
         http = HttpTrigger(
             url=target.webhook_url,
             method="POST",

@@ -73,7 +73,7 @@ def check_bridge_sensor_name(value: str, field: str = "sensor_name") -> str:
             "Metaflow replaces and deletes sensors named after its flows; the prefix "
             "guarantees no flow deployment ever touches a bridge sensor.",
         )
-    from metaflow_blueprints.argo.names import check_object_name  # noqa: PLC0415
+    from metaflow_blueprints.argo.names import check_object_name
 
     return check_object_name(field, value)
 

@@ -52,7 +52,9 @@ def envelope_program(
     ``fields`` maps payload keys to jq expressions over the event data. ``id_jq`` may be
     None when the trigger fills ``id`` from the event context instead.
     """
-    used = "\n".join(text for name, text in _DEFINITIONS.items() if _uses(name, fields, id_jq, timestamp_jq))
+    used = "\n".join(
+        text for name, text in _DEFINITIONS.items() if _uses(name, fields, id_jq, timestamp_jq)
+    )
     entries = [
         f"name: {json.dumps(event)}",
         *([f"id: ($e | {id_jq} | tostring)"] if id_jq else []),

@@ -67,13 +67,17 @@ class StrictArgoValidator:
 
 def argo_manifests(terraform: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """Yield ``(resource address, manifest)`` for every Argo object in synthesized JSON."""
-    for logical_id, resource in terraform.get("resource", {}).get("kubernetes_manifest", {}).items():
+    for logical_id, resource in (
+        terraform.get("resource", {}).get("kubernetes_manifest", {}).items()
+    ):
         manifest = resource.get("manifest", {})
         if str(manifest.get("apiVersion", "")).startswith("argoproj.io/"):
             yield f"kubernetes_manifest.{logical_id}", manifest
 
 
-def validate_all(validator: StrictArgoValidator, manifests: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, list[str]]:
+def validate_all(
+    validator: StrictArgoValidator, manifests: Iterable[tuple[str, Mapping[str, Any]]]
+) -> dict[str, list[str]]:
     """Map each invalid manifest's address to its errors."""
     problems: dict[str, list[str]] = {}
     for address, manifest in manifests:

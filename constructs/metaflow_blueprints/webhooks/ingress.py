@@ -33,9 +33,13 @@ class WebhookIngress:
     annotations: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not is_placeholder(self.host) and (not self.host or "/" in self.host or ":" in self.host):
+        if not is_placeholder(self.host) and (
+            not self.host or "/" in self.host or ":" in self.host
+        ):
             raise BlueprintError(
-                "WebhookIngress.host", self.host, "must be a bare host name (no scheme, path or port)."
+                "WebhookIngress.host",
+                self.host,
+                "must be a bare host name (no scheme, path or port).",
             )
         for cidr in self.allowed_source_ranges:
             try:
