@@ -1,0 +1,238 @@
+"""IAM, queue and key policy documents as plain dicts (lintable with parliament).
+
+Every function takes the ARNs/ids it needs (concrete strings or cdktf string tokens) and
+returns a policy document. :func:`render` turns one into the JSON string Terraform gets;
+string tokens embedded in it resolve to ``${...}`` interpolations at synth time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+Policy = dict[str, Any]
+VERSION = "2012-10-17"
+
+#: Exactly what the Argo Events SQS event source calls (argo-events.md §(f)).
+CONSUMER_ACTIONS = ("sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:DeleteMessage")
+#: What a DynamoDB-stream pipe source needs (eb-pipes-dynamodb.html, "Execution role").
+STREAM_ACTIONS = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+)
+
+
+@dataclass(frozen=True)
+class ServiceProducer:
+    """An AWS service principal allowed to send to a queue for one source resource."""
+
+    service: str  # e.g. "s3.amazonaws.com"
+    source_arn: str
+    source_account: str
+
+
+def render(document: Policy) -> str:
+    """The JSON text of ``document`` (tokens inside strings stay as tokens)."""
+    return json.dumps(document, separators=(",", ":"))
+
+
+def deny_insecure_transport(resource_arn: str) -> Policy:
+    """Deny every SQS request that does not use TLS."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "sqs:*",
+        "Resource": resource_arn,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def queue_policy(
+    queue_arn: str,
+    *,
+    producers: Sequence[ServiceProducer] = (),
+    producer_roles: Sequence[str] = (),
+    enforce_tls: bool = True,
+) -> Policy:
+    """Queue policy: TLS only; SendMessage only for the named producers.
+
+    Service principals are allowed only with ``aws:SourceArn`` **and** ``aws:SourceAccount``
+    (confused-deputy hardening); roles (e.g. a pipe's role) are named by ARN.
+    """
+    statements: list[Policy] = []
+    if enforce_tls:
+        statements.append(deny_insecure_transport(queue_arn))
+    for index, producer in enumerate(producers):
+        statements.append(
+            {
+                "Sid": f"AllowService{index}",
+                "Effect": "Allow",
+                "Principal": {"Service": producer.service},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {
+                    "ArnEquals": {"aws:SourceArn": producer.source_arn},
+                    "StringEquals": {"aws:SourceAccount": producer.source_account},
+                },
+            }
+        )
+    for index, role_arn in enumerate(producer_roles):
+        statements.append(
+            {
+                "Sid": f"AllowRole{index}",
+                "Effect": "Allow",
+                "Principal": {"AWS": role_arn},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+            }
+        )
+    return {"Version": VERSION, "Statement": statements}
+
+
+def key_policy(
+    *, account_id: str, partition: str, producers: Sequence[ServiceProducer] = ()
+) -> Policy:
+    """Key policy of a queue's customer-managed key.
+
+    The account keeps control of the key through IAM (the KMS default statement); each
+    producer service may create data keys and decrypt only for its own source resource.
+    """
+    statements: list[Policy] = [
+        {
+            "Sid": "AccountAdministersKeyThroughIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    for index, producer in enumerate(producers):
+        statements.append(
+            {
+                "Sid": f"AllowProducer{index}",
+                "Effect": "Allow",
+                "Principal": {"Service": producer.service},
+                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": "*",
+                "Condition": {
+                    "ArnEquals": {"aws:SourceArn": producer.source_arn},
+                    "StringEquals": {"aws:SourceAccount": producer.source_account},
+                },
+            }
+        )
+    return {"Version": VERSION, "Statement": statements}
+
+
+def consumer_policy(queue_arn: str, kms_key_arn: str | None = None) -> Policy:
+    """Exactly what the Argo SQS event source needs on its queue (+ decrypt for a CMK)."""
+    statements: list[Policy] = [
+        {
+            "Sid": "ConsumeQueue",
+            "Effect": "Allow",
+            "Action": list(CONSUMER_ACTIONS),
+            "Resource": queue_arn,
+        }
+    ]
+    if kms_key_arn is not None:
+        statements.append(
+            {
+                "Sid": "DecryptQueue",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": kms_key_arn,
+            }
+        )
+    return {"Version": VERSION, "Statement": statements}
+
+
+def irsa_trust(
+    *, oidc_provider_arn: str, issuer: str, namespace: str, service_account: str
+) -> Policy:
+    """Trust for IRSA: only ``system:serviceaccount:NS:SA`` with audience sts.amazonaws.com."""
+    host = issuer.removeprefix("https://")
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "IrsaServiceAccount",
+                "Effect": "Allow",
+                "Principal": {"Federated": oidc_provider_arn},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {
+                        f"{host}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                        f"{host}:aud": "sts.amazonaws.com",
+                    }
+                },
+            }
+        ],
+    }
+
+
+def pod_identity_trust(*, account_id: str) -> Policy:
+    """Trust for EKS Pod Identity (the association names cluster, namespace and SA)."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "EksPodIdentity",
+                "Effect": "Allow",
+                "Principal": {"Service": "pods.eks.amazonaws.com"},
+                "Action": ["sts:AssumeRole", "sts:TagSession"],
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        ],
+    }
+
+
+def pipe_trust(*, pipe_arn: str, account_id: str) -> Policy:
+    """Trust for one EventBridge pipe (SourceArn and SourceAccount pinned)."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "EventBridgePipe",
+                "Effect": "Allow",
+                "Principal": {"Service": "pipes.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEquals": {"aws:SourceArn": pipe_arn, "aws:SourceAccount": account_id}
+                },
+            }
+        ],
+    }
+
+
+def pipe_policy(
+    *,
+    stream_arn: str,
+    queue_arn: str,
+    dead_letter_arn: str | None,
+    kms_key_arn: str | None = None,
+) -> Policy:
+    """A DynamoDB-stream → SQS pipe: read the stream, send to the queue (and DLQ)."""
+    send_to = [queue_arn] + ([dead_letter_arn] if dead_letter_arn else [])
+    statements: list[Policy] = [
+        {
+            "Sid": "ReadStream",
+            "Effect": "Allow",
+            "Action": list(STREAM_ACTIONS),
+            "Resource": stream_arn,
+        },
+        {"Sid": "SendToQueue", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": send_to},
+    ]
+    if kms_key_arn is not None:
+        statements.append(
+            {
+                "Sid": "EncryptForQueue",
+                "Effect": "Allow",
+                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": kms_key_arn,
+            }
+        )
+    return {"Version": VERSION, "Statement": statements}

@@ -1,0 +1,249 @@
+"""``EventQueue``: the SQS queue an event source reads, hardened like the best peers do."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Literal
+
+from metaflow_blueprints.aws import policies
+from metaflow_blueprints.aws.context import AwsContext
+from metaflow_blueprints.aws.policies import ServiceProducer
+from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
+
+Encryption = Literal["sqs_managed", "kms", "none"]
+_QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,76}$")
+#: S3 (and EventBridge) cannot use the AWS-managed SQS key (aws/aws-cdk#14370).
+AWS_MANAGED_SQS_KEY = "alias/aws/sqs"
+
+
+def check_queue_args(
+    *,
+    name: str | None,
+    encryption: str,
+    kms_key_arn: str | None,
+    max_receive_count: int,
+    dead_letter_queue: bool,
+) -> None:
+    """Validate EventQueue props (blueprints call this before creating anything)."""
+    if name is not None and not is_unresolved(name) and not _QUEUE_NAME.match(name):
+        raise BlueprintError(
+            "queue_name",
+            name,
+            "is not a valid SQS queue name.",
+            "Use 1-76 letters, digits, '-' or '_' ('-dlq' is appended for the dead-letter queue).",
+        )
+    if encryption not in ("sqs_managed", "kms", "none"):
+        raise BlueprintError(
+            "encryption", encryption, "must be 'sqs_managed' (default), 'kms' or 'none'."
+        )
+    if kms_key_arn is not None:
+        if encryption != "kms":
+            raise BlueprintError(
+                "kms_key_arn",
+                kms_key_arn,
+                "is only used with encryption='kms'.",
+                "Set encryption='kms' or drop kms_key_arn.",
+            )
+        if not is_unresolved(kms_key_arn) and (
+            AWS_MANAGED_SQS_KEY in kms_key_arn or not kms_key_arn.startswith("arn:")
+        ):
+            raise BlueprintError(
+                "kms_key_arn",
+                kms_key_arn,
+                "must be the ARN of a customer-managed KMS key.",
+                "The AWS-managed key alias/aws/sqs cannot be used by S3 or EventBridge "
+                "(they cannot be granted kms:GenerateDataKey on it); omit kms_key_arn to "
+                "create a key, or use encryption='sqs_managed'.",
+            )
+    if dead_letter_queue and (
+        isinstance(max_receive_count, bool)
+        or not isinstance(max_receive_count, int)
+        or not 1 <= max_receive_count <= 1000
+    ):
+        raise BlueprintError("max_receive_count", max_receive_count, "must be an integer 1-1000.")
+
+
+class EventQueue(Construct):
+    """An SQS queue for event delivery, with a dead-letter queue and a strict queue policy.
+
+    :param name: queue name. Default: derived from the construct path.
+    :param encryption: ``"sqs_managed"`` (SSE-SQS, works with S3, EventBridge and Pipes),
+        ``"kms"`` (a customer-managed key: ``kms_key_arn``, else a new key with rotation
+        whose key policy grants each producer service for its source only) or ``"none"``
+        (opt-out, not recommended). Never the AWS-managed ``alias/aws/sqs`` key, which S3
+        cannot use. Default ``"sqs_managed"``.
+    :param kms_key_arn: bring your own customer-managed key (with ``encryption="kms"``);
+        its key policy must then grant the producers yourself. Default: a new key.
+    :param dead_letter_queue: create a DLQ (same encryption) receiving messages after
+        ``max_receive_count`` failed receives. Default True.
+    :param max_receive_count: receives before a message moves to the DLQ. Default 5.
+    :param enforce_tls: deny any request without TLS on both queues. Default True.
+    :param visibility_timeout_seconds: default 120 (what the Argo SQS source asks for).
+    :param message_retention_seconds: default 4 days; the DLQ keeps messages 14 days.
+
+    Producers are added with :meth:`allow_service` / :meth:`allow_role`; nothing may send
+    to the queue until then. Attributes: ``queue``, ``dead_letter_queue`` (or None),
+    ``redrive_policy``, ``redrive_allow_policy``, ``queue_policy``, ``dlq_policy``,
+    ``kms_key`` (a created key, or None), ``arn``, ``name``, ``url``, ``kms_key_arn``
+    (or None), ``dead_letter_arn`` (or None), ``policy_document`` (the queue policy dict).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str | None = None,
+        encryption: Encryption = "sqs_managed",
+        kms_key_arn: str | None = None,
+        dead_letter_queue: bool = True,
+        max_receive_count: int = 5,
+        enforce_tls: bool = True,
+        visibility_timeout_seconds: int = 120,
+        message_retention_seconds: int = 345600,
+    ) -> None:
+        super().__init__(scope, id)
+        check_queue_args(
+            name=name,
+            encryption=encryption,
+            kms_key_arn=kms_key_arn,
+            max_receive_count=max_receive_count,
+            dead_letter_queue=dead_letter_queue,
+        )
+        if name is None:
+            from metaflow_blueprints.argo import derive_name
+
+            name = derive_name(*self.node.path.split("/"), max_length=76)
+        sqs = provider_module("aws", "sqs_queue")
+        self._context = AwsContext.of(self)
+        self._producers: list[ServiceProducer] = []
+        self._roles: list[str] = []
+        self.enforce_tls = enforce_tls
+        self.kms_key = None
+        self.kms_key_arn: str | None = kms_key_arn
+        if encryption == "kms" and kms_key_arn is None:
+            kms = provider_module("aws", "kms_key")
+            self.kms_key = kms.KmsKey(
+                self,
+                "key",
+                description=f"Encrypts SQS queue {name} and its dead-letter queue.",
+                enable_key_rotation=True,
+                deletion_window_in_days=30,
+                policy=self._key_policy_json(),
+            )
+            self.kms_key_arn = self.kms_key.arn
+        encryption_args: dict[str, object] = {}
+        if encryption == "sqs_managed":
+            encryption_args = {"sqs_managed_sse_enabled": True}
+        elif encryption == "kms":
+            encryption_args = {
+                "kms_master_key_id": self.kms_key_arn,
+                "kms_data_key_reuse_period_seconds": 300,
+            }
+        else:
+            encryption_args = {"sqs_managed_sse_enabled": False}
+
+        self.name = name
+        self.queue = sqs.SqsQueue(
+            self,
+            "queue",
+            name=name,
+            visibility_timeout_seconds=visibility_timeout_seconds,
+            message_retention_seconds=message_retention_seconds,
+            **encryption_args,
+        )
+        self.arn: str = self.queue.arn
+        self.url: str = self.queue.url
+        self.dead_letter_queue = None
+        self.dead_letter_arn: str | None = None
+        self.redrive_policy = None
+        self.redrive_allow_policy = None
+        self.dlq_policy = None
+        if dead_letter_queue:
+            self.dead_letter_queue = sqs.SqsQueue(
+                self,
+                "dlq",
+                name=f"{name}-dlq",
+                message_retention_seconds=1209600,
+                **encryption_args,
+            )
+            self.dead_letter_arn = self.dead_letter_queue.arn
+            # Separate resources avoid the queue <-> DLQ dependency cycle
+            # (hashicorp/terraform-provider-aws#22865).
+            self.redrive_policy = provider_module(
+                "aws", "sqs_queue_redrive_policy"
+            ).SqsQueueRedrivePolicy(
+                self,
+                "redrive",
+                queue_url=self.queue.url,
+                redrive_policy=json.dumps(
+                    {
+                        "deadLetterTargetArn": self.dead_letter_arn,
+                        "maxReceiveCount": max_receive_count,
+                    }
+                ),
+            )
+            self.redrive_allow_policy = provider_module(
+                "aws", "sqs_queue_redrive_allow_policy"
+            ).SqsQueueRedriveAllowPolicy(
+                self,
+                "redrive_allow",
+                queue_url=self.dead_letter_queue.url,
+                redrive_allow_policy=json.dumps(
+                    {"redrivePermission": "byQueue", "sourceQueueArns": [self.arn]}
+                ),
+            )
+            if enforce_tls:
+                self.dlq_policy = provider_module("aws", "sqs_queue_policy").SqsQueuePolicy(
+                    self,
+                    "dlq_policy",
+                    queue_url=self.dead_letter_queue.url,
+                    policy=policies.render(policies.queue_policy(self.dead_letter_arn)),
+                )
+        self.queue_policy = provider_module("aws", "sqs_queue_policy").SqsQueuePolicy(
+            self, "policy", queue_url=self.queue.url, policy=self._queue_policy_json()
+        )
+
+    # --- producers ---------------------------------------------------------------------
+
+    @property
+    def policy_document(self) -> policies.Policy:
+        return policies.queue_policy(
+            self.arn,
+            producers=self._producers,
+            producer_roles=self._roles,
+            enforce_tls=self.enforce_tls,
+        )
+
+    def allow_service(
+        self, service: str, *, source_arn: str, source_account: str | None = None
+    ) -> None:
+        """Let ``service`` (e.g. ``s3.amazonaws.com``) send, for ``source_arn`` only.
+
+        ``source_account`` defaults to this stack's account. A created KMS key grants the
+        same service ``kms:GenerateDataKey``/``kms:Decrypt`` under the same conditions.
+        """
+        account = source_account or self._context.account_id
+        self._producers.append(ServiceProducer(service, source_arn, account))
+        self.queue_policy.policy = self._queue_policy_json()
+        if self.kms_key is not None:
+            self.kms_key.policy = self._key_policy_json()
+
+    def allow_role(self, role_arn: str) -> None:
+        """Let an IAM role of this account send (e.g. an EventBridge pipe's role)."""
+        self._roles.append(role_arn)
+        self.queue_policy.policy = self._queue_policy_json()
+
+    def _queue_policy_json(self) -> str:
+        return policies.render(self.policy_document)
+
+    def _key_policy_json(self) -> str:
+        return policies.render(
+            policies.key_policy(
+                account_id=self._context.account_id,
+                partition=self._context.partition,
+                producers=self._producers,
+            )
+        )

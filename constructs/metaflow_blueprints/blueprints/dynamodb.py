@@ -1,0 +1,364 @@
+"""``DynamoDbToMetaflow``: new (or changed, or removed) DynamoDB items start Metaflow flows.
+
+DynamoDB Streams → EventBridge Pipes (``aws_pipes_pipe``) → SQS → Argo SQS EventSource →
+bridge Sensor. With an SQS target, Pipes sends each stream record as one message whose body
+is the record itself: ``{"eventID", "eventName", "eventVersion", "eventSource":
+"aws:dynamodb", "awsRegion", "dynamodb": {"ApproximateCreationDateTime", "Keys",
+"NewImage", "OldImage", "SequenceNumber", "SizeBytes", "StreamViewType"},
+"eventSourceARN"}`` (eb-pipes-dynamodb.html, eb-pipes-batching-concurrency.html).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+from metaflow_blueprints.argo import DataFilter, EventFilters
+from metaflow_blueprints.argo.filters import Filter
+from metaflow_blueprints.aws import policies
+from metaflow_blueprints.aws.context import AwsContext
+from metaflow_blueprints.aws.identity import SqsConsumer, check_consumer
+from metaflow_blueprints.aws.queue import EventQueue
+from metaflow_blueprints.blueprints.base import as_filters, base_name, event_key
+from metaflow_blueprints.blueprints.sqs_source import (
+    build_sqs_source,
+    check_queue_choice,
+    make_queue,
+    queue_name_of,
+)
+from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.metaflow import PayloadField, check_event, check_payload_key
+from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
+
+EventName = Literal["INSERT", "MODIFY", "REMOVE"]
+_EVENT_NAMES = ("INSERT", "MODIFY", "REMOVE")
+_TABLE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+_ATTRIBUTE = re.compile(r"^[A-Za-z0-9_\-:$ ]{1,255}$")
+#: Payload keys the blueprint always sets.
+FIXED_KEYS = ("table", "event_name", "sequence_number", "approximate_creation_time")
+
+
+class DynamoDbToMetaflow(Construct):
+    """Start every flow with ``@trigger(event=event)`` on a DynamoDB stream record.
+
+    Creates an encrypted SQS queue with a DLQ (unless you bring one), an EventBridge pipe
+    from the table's stream to the queue (its own least-privilege role, retry and record
+    age limits, the DLQ as its dead-letter target, a filter on the event names), a consumer
+    IAM role bound to the EventSource's service account, the Argo SQS EventSource and the
+    bridge Sensor. The table's stream must be enabled (``stream_enabled``; any view type
+    works for keys; re-enabling a stream changes its ARN and orphans the pipe).
+
+    Payload of the Metaflow event: ``table``, ``event_name`` (``INSERT``/``MODIFY``/
+    ``REMOVE``), each key named in ``keys`` (the attribute's value as a string: ``S``,
+    ``N`` and ``B`` values), ``sequence_number``, ``approximate_creation_time`` (ISO 8601,
+    UTC); ``id`` is the record's ``eventID`` and ``timestamp`` its creation time.
+
+    :param metaflow: the cluster's Metaflow setup.
+    :param table_name: an existing table with streams enabled.
+    :param event: Metaflow event name, e.g. ``"orders.created"``.
+    :param consumer: how the event source authenticates (``SqsConsumer.irsa(...)``, ...).
+    :param event_names: stream event names that start flows. Default ``("INSERT",)``.
+    :param keys: payload key -> key attribute name, e.g. ``{"order_id": "pk"}``; records
+        without the attribute are dropped. Default: none.
+    :param stream_arn: the table's stream ARN. Default: read with ``data.aws_dynamodb_table``.
+    :param starting_position: ``"LATEST"`` or ``"TRIM_HORIZON"``. Default ``"LATEST"``.
+    :param batch_size: records per pipe batch (1-10 for an SQS target). Default 10.
+    :param maximum_retry_attempts: pipe retries of a failed batch (0-10000). Default 10.
+    :param maximum_record_age_in_seconds: older records go to the DLQ (60-604800).
+        Default 3600.
+    :param filters: extra sensor filters. Default: none.
+    :param queue / queue_arn / queue_kms_key_arn / encryption / kms_key_arn /
+        max_receive_count / name: as for ``S3ToMetaflow``. A bring-your-own ``queue_arn``
+        must allow the pipe role to send and have a DLQ of its own; the pipe's
+        dead-letter target is then ``pipe_dead_letter_arn`` (required).
+    :param pipe_dead_letter_arn: dead-letter queue of the pipe with ``queue_arn``.
+
+    Attributes: ``queue`` (or None), ``queue_arn``, ``queue_name``, ``pipe``,
+    ``pipe_role``, ``pipe_role_policy``, ``stream_arn``, ``table`` (the data source or
+    None), ``identity``, ``role``, ``event_source``, ``sensor``, ``name``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        metaflow: MetaflowEvents,
+        table_name: str,
+        event: str,
+        consumer: SqsConsumer,
+        event_names: Sequence[EventName] = ("INSERT",),
+        keys: Mapping[str, str] | None = None,
+        stream_arn: str | None = None,
+        starting_position: Literal["LATEST", "TRIM_HORIZON"] = "LATEST",
+        batch_size: int = 10,
+        maximum_retry_attempts: int = 10,
+        maximum_record_age_in_seconds: int = 3600,
+        filters: EventFilters | Sequence[Filter] | None = None,
+        queue: EventQueue | None = None,
+        queue_arn: str | None = None,
+        queue_kms_key_arn: str | None = None,
+        pipe_dead_letter_arn: str | None = None,
+        encryption: Literal["sqs_managed", "kms", "none"] = "sqs_managed",
+        kms_key_arn: str | None = None,
+        max_receive_count: int = 5,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        # --- validate everything before creating anything --------------------------------
+        if not isinstance(metaflow, MetaflowEvents):
+            raise BlueprintError("metaflow", metaflow, "must be a MetaflowEvents construct.")
+        check_event(event)
+        check_consumer(consumer)
+        if not is_unresolved(table_name) and (
+            not isinstance(table_name, str) or not _TABLE.match(table_name)
+        ):
+            raise BlueprintError(
+                "table_name",
+                table_name,
+                "is not a DynamoDB table name.",
+                "Use 3-255 letters, digits, '_', '-' or '.' (the name, not the ARN).",
+            )
+        names = _check_event_names(event_names)
+        key_map = _check_keys(keys)
+        if starting_position not in ("LATEST", "TRIM_HORIZON"):
+            raise BlueprintError(
+                "starting_position", starting_position, "must be 'LATEST' or 'TRIM_HORIZON'."
+            )
+        _check_int("batch_size", batch_size, 1, 10, "an SQS target takes at most 10 per batch")
+        _check_int("maximum_retry_attempts", maximum_retry_attempts, 0, 10000, "")
+        _check_int("maximum_record_age_in_seconds", maximum_record_age_in_seconds, 60, 604800, "")
+        if (
+            stream_arn is not None
+            and not is_unresolved(stream_arn)
+            and (":dynamodb:" not in stream_arn or "/stream/" not in stream_arn)
+        ):
+            raise BlueprintError(
+                "stream_arn",
+                stream_arn,
+                "is not a DynamoDB stream ARN.",
+                "Expected arn:aws:dynamodb:<region>:<account>:table/<table>/stream/<label>.",
+            )
+        choice = check_queue_choice(
+            queue=queue,
+            queue_arn=queue_arn,
+            encryption=encryption,
+            kms_key_arn=kms_key_arn,
+            max_receive_count=max_receive_count,
+            queue_kms_key_arn=queue_kms_key_arn,
+        )
+        if queue_arn is not None and pipe_dead_letter_arn is None:
+            raise BlueprintError(
+                "pipe_dead_letter_arn",
+                None,
+                "is required with queue_arn.",
+                "Pass the ARN of a queue that receives batches the pipe could not deliver.",
+            )
+        if queue_arn is None and pipe_dead_letter_arn is not None:
+            raise BlueprintError(
+                "pipe_dead_letter_arn",
+                pipe_dead_letter_arn,
+                "only applies with queue_arn; a created queue's DLQ is used otherwise.",
+            )
+        if queue is not None and queue.dead_letter_arn is None:
+            raise BlueprintError(
+                "queue",
+                queue.node.path,
+                "has no dead-letter queue, which the pipe needs.",
+                "Create the EventQueue with dead_letter_queue=True.",
+            )
+        user_filters = as_filters(filters)
+        self.name = base_name(self, name)
+
+        # --- build --------------------------------------------------------------------
+        context = AwsContext.of(self)
+        self.table_name = table_name
+        self.table = None
+        if stream_arn is None:
+            self.table = provider_module("aws", "data_aws_dynamodb_table").DataAwsDynamodbTable(
+                self, "table", name=table_name
+            )
+            stream_arn = str(self.table.stream_arn)
+        self.stream_arn: str = stream_arn
+        self.queue = make_queue(self, choice, self.name)
+        if self.queue is not None:
+            self.queue_arn: str = self.queue.arn
+            self.queue_name: str = self.queue.name
+            dead_letter = self.queue.dead_letter_arn
+            queue_key = self.queue.kms_key_arn
+        else:
+            assert queue_arn is not None
+            self.queue_arn = queue_arn
+            self.queue_name = queue_name_of(queue_arn)
+            dead_letter = pipe_dead_letter_arn
+            queue_key = queue_kms_key_arn
+
+        pipe_arn = (
+            f"arn:{context.partition}:pipes:{context.region}:{context.account_id}:pipe/{self.name}"
+        )
+        iam_role = provider_module("aws", "iam_role")
+        self.pipe_role = iam_role.IamRole(
+            self,
+            "pipe_role",
+            name=f"{self.name}-pipe",
+            description=f"EventBridge pipe {self.name}: DynamoDB stream -> SQS.",
+            assume_role_policy=policies.render(
+                policies.pipe_trust(pipe_arn=pipe_arn, account_id=context.account_id)
+            ),
+        )
+        self.pipe_policy_document = policies.pipe_policy(
+            stream_arn=self.stream_arn,
+            queue_arn=self.queue_arn,
+            dead_letter_arn=dead_letter,
+            kms_key_arn=queue_key,
+        )
+        self.pipe_role_policy = provider_module("aws", "iam_role_policy").IamRolePolicy(
+            self,
+            "pipe_policy",
+            name="stream-to-queue",
+            role=self.pipe_role.id,
+            policy=policies.render(self.pipe_policy_document),
+        )
+        depends: list[object] = [self.pipe_role_policy]
+        if self.queue is not None:
+            self.queue.allow_role(self.pipe_role.arn)
+            depends.append(self.queue.queue_policy)
+        self.pipe = provider_module("aws", "pipes_pipe").PipesPipe(
+            self,
+            "pipe",
+            name=self.name,
+            description=f"DynamoDB {table_name} {'/'.join(names)} -> SQS (Metaflow event {event})",
+            role_arn=self.pipe_role.arn,
+            source=self.stream_arn,
+            target=self.queue_arn,
+            desired_state="RUNNING",
+            source_parameters={
+                "dynamodb_stream_parameters": {
+                    "starting_position": starting_position,
+                    "batch_size": batch_size,
+                    "maximum_retry_attempts": maximum_retry_attempts,
+                    "maximum_record_age_in_seconds": maximum_record_age_in_seconds,
+                    "dead_letter_config": {"arn": dead_letter},
+                },
+                "filter_criteria": {
+                    "filter": [{"pattern": json.dumps(pipe_filter_pattern(names))}]
+                },
+            },
+            depends_on=depends,
+        )
+
+        fields, id_field, timestamp_jq, sensor_filters = _bridge_mapping(table_name, names, key_map)
+        if user_filters is not None:
+            sensor_filters = sensor_filters & user_filters
+        event_name = event_key(event)
+        parts = build_sqs_source(
+            self,
+            metaflow=metaflow,
+            name=self.name,
+            consumer=consumer,
+            queue_arn=self.queue_arn,
+            queue_name=self.queue_name,
+            kms_key_arn=queue_key,
+            event_name=event_name,
+            bridge_kwargs={
+                "event": event,
+                "event_source_name": self.name,
+                "event_name": event_name,
+                "payload": fields,
+                "id": id_field,
+                "timestamp_jq": timestamp_jq,
+                "filters": sensor_filters,
+            },
+        )
+        self.identity = parts.identity
+        self.role = parts.identity.role
+        self.event_source = parts.event_source
+        self.sensor = parts.sensor
+
+
+def pipe_filter_pattern(event_names: Sequence[str]) -> dict[str, object]:
+    """The pipe's filter: only these stream event names reach the queue."""
+    return {"eventName": list(event_names)}
+
+
+def _check_int(field: str, value: int, low: int, high: int, why: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise BlueprintError(
+            field, value, f"must be an integer {low}-{high}" + (f" ({why})." if why else ".")
+        )
+
+
+def _check_event_names(event_names: Sequence[str]) -> list[str]:
+    if isinstance(event_names, str) or not isinstance(event_names, Sequence) or not event_names:
+        raise BlueprintError(
+            "event_names", event_names, "must be a non-empty list.", "e.g. ['INSERT']."
+        )
+    for item in event_names:
+        if item not in _EVENT_NAMES:
+            raise BlueprintError(
+                "event_names", item, "is not a stream event name.", "Use INSERT, MODIFY or REMOVE."
+            )
+    return list(dict.fromkeys(event_names))
+
+
+def _check_keys(keys: Mapping[str, str] | None) -> dict[str, str]:
+    if keys is None:
+        return {}
+    if not isinstance(keys, Mapping):
+        raise BlueprintError("keys", keys, "must map payload keys to key attribute names.")
+    for payload_key, attribute in keys.items():
+        check_payload_key(payload_key, field="keys")
+        if payload_key in FIXED_KEYS:
+            raise BlueprintError(
+                "keys",
+                payload_key,
+                "is a payload key the blueprint sets itself.",
+                f"Pick a name other than {', '.join(FIXED_KEYS)}.",
+            )
+        if not isinstance(attribute, str) or not _ATTRIBUTE.match(attribute):
+            raise BlueprintError(
+                f"keys[{payload_key!r}]",
+                attribute,
+                "is not a supported key attribute name.",
+                "Use the attribute name as in the table's key schema (letters, digits, '_', "
+                "'-', ':', '$' or spaces; no dots).",
+            )
+    return dict(keys)
+
+
+def _bridge_mapping(
+    table_name: str, event_names: Sequence[str], keys: Mapping[str, str]
+) -> tuple[dict[str, PayloadField], PayloadField, str, EventFilters]:
+    def path(p: str, *, required: bool = True) -> PayloadField:
+        if required:
+            return PayloadField.path(p, root=["body"])
+        return PayloadField.path(p, root=["body"], default=None)
+
+    # The table name from the record's eventSourceARN (.../table/<name>/stream/...), else
+    # the configured name.
+    arn = path("eventSourceARN", required=False).jq
+    table = PayloadField(f'((try ({arn} | split("/")[1]) catch null) // {json.dumps(table_name)})')
+    created = path("dynamodb.ApproximateCreationDateTime", required=False).jq
+    fields: dict[str, PayloadField] = {
+        "table": table,
+        "event_name": path("eventName"),
+        "sequence_number": path("dynamodb.SequenceNumber", required=False),
+        "approximate_creation_time": PayloadField(f"(try ({created} | floor | todate) catch null)"),
+    }
+    for payload_key, attribute in keys.items():
+        raw = PayloadField.path(attribute, root=["body", "dynamodb", "Keys"])
+        fields[payload_key] = PayloadField(
+            f'({raw.jq} | if type == "object" then (.S // .N // .B) else . end)', raw.requires
+        )
+    id_field = path("eventID")
+    timestamp = f"((try ({created} | floor) catch null) // (now | floor))"
+    filters = EventFilters.all(
+        [
+            DataFilter.at("body.eventSource").string().equals("aws:dynamodb"),
+            DataFilter.at("body.eventName").string().equals(*event_names),
+        ]
+    )
+    return fields, id_field, timestamp, filters

@@ -1,0 +1,162 @@
+"""Shared by the AWS blueprints: the event queue choice, the consumer identity, the SQS
+EventSource and the bridge Sensor."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from metaflow_blueprints.argo import EventSource, SqsEvent
+from metaflow_blueprints.aws.context import AwsContext
+from metaflow_blueprints.aws.identity import SqsConsumer, SqsConsumerIdentity, check_consumer
+from metaflow_blueprints.aws.queue import EventQueue, check_queue_args
+from metaflow_blueprints.blueprints.base import add_bridge
+from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.k8s.manifests import ArgoEventSource, ArgoSensor
+from metaflow_blueprints.metaflow.bridge import MANAGED_BY
+from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.runtime import Construct, Fn, is_unresolved
+
+
+@dataclass(frozen=True)
+class QueueChoice:
+    """Validated queue props: a queue to create, an EventQueue, or an existing queue ARN."""
+
+    queue: EventQueue | None
+    queue_arn: str | None
+    encryption: str
+    kms_key_arn: str | None
+    max_receive_count: int
+
+
+def check_queue_choice(
+    *,
+    queue: EventQueue | None,
+    queue_arn: str | None,
+    encryption: str,
+    kms_key_arn: str | None,
+    max_receive_count: int,
+    queue_kms_key_arn: str | None = None,
+) -> QueueChoice:
+    """Validate the bring-your-own queue props (object or ARN, never both)."""
+    if queue is not None and queue_arn is not None:
+        raise BlueprintError(
+            "queue/queue_arn",
+            (queue.node.path if isinstance(queue, EventQueue) else queue, queue_arn),
+            "give one or neither: an EventQueue, or the ARN of an existing queue.",
+        )
+    if queue is not None and not isinstance(queue, EventQueue):
+        raise BlueprintError("queue", queue, "must be an EventQueue (or use queue_arn=).")
+    if (queue is not None or queue_arn is not None) and (
+        encryption != "sqs_managed" or kms_key_arn is not None
+    ):
+        raise BlueprintError(
+            "encryption/kms_key_arn",
+            (encryption, kms_key_arn),
+            "only apply to a queue the blueprint creates.",
+            "Configure encryption on your EventQueue, or drop these props.",
+        )
+    if queue_arn is not None and not is_unresolved(queue_arn) and not queue_arn.startswith("arn:"):
+        raise BlueprintError("queue_arn", queue_arn, "is not an SQS queue ARN (arn:...:sqs:...).")
+    if queue_kms_key_arn is not None and queue_arn is None:
+        raise BlueprintError(
+            "queue_kms_key_arn",
+            queue_kms_key_arn,
+            "only applies with queue_arn (an existing queue).",
+        )
+    if queue is None and queue_arn is None:
+        check_queue_args(
+            name=None,
+            encryption=encryption,
+            kms_key_arn=kms_key_arn,
+            max_receive_count=max_receive_count,
+            dead_letter_queue=True,
+        )
+    return QueueChoice(queue, queue_arn, encryption, kms_key_arn, max_receive_count)
+
+
+def make_queue(scope: Construct, choice: QueueChoice, name: str) -> EventQueue | None:
+    """The blueprint's queue: the given one, a new one (construct id ``queue``), or None."""
+    if choice.queue is not None:
+        return choice.queue
+    if choice.queue_arn is not None:
+        return None
+    return EventQueue(
+        scope,
+        "queue",
+        name=name,
+        encryption=choice.encryption,  # type: ignore[arg-type]
+        kms_key_arn=choice.kms_key_arn,
+        max_receive_count=choice.max_receive_count,
+    )
+
+
+def queue_name_of(arn: str) -> str:
+    """The queue name (last ARN field), also for a Terraform token."""
+    if is_unresolved(arn):
+        return str(Fn.element(Fn.split(":", arn), 5))
+    return arn.rsplit(":", 1)[-1]
+
+
+@dataclass
+class SqsSourceParts:
+    identity: SqsConsumerIdentity
+    event_source: ArgoEventSource
+    sensor: ArgoSensor
+
+
+def build_sqs_source(
+    scope: Construct,
+    *,
+    metaflow: MetaflowEvents,
+    name: str,
+    consumer: SqsConsumer,
+    queue_arn: str,
+    queue_name: str,
+    kms_key_arn: str | None,
+    event_name: str,
+    bridge_kwargs: Mapping[str, object],
+) -> SqsSourceParts:
+    """Identity (ids ``identity``), EventSource (``event_source``) and bridge (``sensor``)."""
+    check_consumer(consumer)
+    namespace = metaflow.namespace
+    identity = SqsConsumerIdentity(
+        scope,
+        "identity",
+        consumer=consumer,
+        name=name,
+        namespace=namespace,
+        queue_arn=queue_arn,
+        kms_key_arn=kms_key_arn,
+        labels=MANAGED_BY,
+    )
+    sqs = SqsEvent(
+        queue=queue_name,
+        region=AwsContext.of(scope).region,
+        json_body=True,
+        dlq=True,
+        access_key=consumer.access_key,
+        secret_key=consumer.secret_key,
+    )
+    depends = []
+    if identity.service_account is not None:
+        depends.append(identity.service_account.service_account)
+    if identity.role_policy is not None:
+        depends.append(identity.role_policy)
+    if identity.pod_identity_association is not None:
+        depends.append(identity.pod_identity_association)
+    event_source = ArgoEventSource(
+        scope,
+        "event_source",
+        event_source=EventSource(
+            name=name,
+            namespace=namespace,
+            events={event_name: sqs},
+            event_bus_name=metaflow.target.event_bus,
+            service_account_name=identity.service_account_name,
+            labels=MANAGED_BY,
+        ),
+        depends_on=depends,
+    )
+    sensor = add_bridge(scope, metaflow=metaflow, name=name, bridge_kwargs=bridge_kwargs)
+    return SqsSourceParts(identity, event_source, sensor)
