@@ -25,7 +25,7 @@ from metaflow_blueprints.metaflow.payload import gjson_path, jq_getpath, split_p
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.runtime import Construct, TerraformOutput, is_unresolved
 from metaflow_blueprints.webhooks.ingress import WebhookIngress, WebhookIngressResource
-from metaflow_blueprints.webhooks.secret_path import SecretPath
+from metaflow_blueprints.webhooks.secret_path import SecretPath, check_byte_length
 
 #: Where the bridge's jq transform puts the Metaflow payload next to the event data; sensor
 #: filters on ids read the normalised (stringified) values there.
@@ -126,6 +126,7 @@ class VendorWebhook(Construct):
             raise BlueprintError("ingress", ingress, "must be a WebhookIngress.")
         if signing_secret is not None and not (isinstance(signing_secret, str) and signing_secret):
             raise BlueprintError("signing_secret", "<hidden>", "must be a non-empty string.")
+        check_byte_length(path_bytes, "path_bytes")
         # Constructing the argo objects validates port and names before anything is created.
         WebhookEvent(endpoint="/placeholder", port=port)
         super().__init__(scope, id)
