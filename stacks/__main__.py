@@ -10,6 +10,7 @@ from stacks import settings as settings_module
 
 #: Stack name -> "module:class". One line per reference stack.
 STACKS = {
+    "aws": "stacks.aws:AwsStack",
     "gcp": "stacks.gcp:GcpStack",
     "webhook": "stacks.webhook:WebhookStack",
     "webhooks": "stacks.webhooks:WebhooksStack",

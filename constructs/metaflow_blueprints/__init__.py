@@ -13,6 +13,10 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
+    "S3ToMetaflow": "metaflow_blueprints.blueprints.s3",
+    "DynamoDbToMetaflow": "metaflow_blueprints.blueprints.dynamodb",
+    "EventQueue": "metaflow_blueprints.aws.queue",
+    "SqsConsumer": "metaflow_blueprints.aws.identity",
     "GcsToMetaflow": "metaflow_blueprints.blueprints.gcs",
     "PubSubToMetaflow": "metaflow_blueprints.blueprints.pubsub",
     "MetaflowEvents": "metaflow_blueprints.metaflow_events",
