@@ -136,3 +136,40 @@ def test_reference_app_synthesizes_the_webhooks_stack(tmp_path: Path) -> None:
     app.synth()
     synthesized = json.loads((tmp_path / "stacks" / "webhooks" / "cdk.tf.json").read_text())
     assert set(synthesized["resource"]) >= {"kubernetes_manifest", "random_id"}
+
+
+def _trigger_of(flow: Path) -> dict[str, Any]:
+    """The literal ``@trigger(event=...)`` argument of the flow class (read with ast)."""
+    import ast
+
+    tree = ast.parse(flow.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            for deco in node.decorator_list:
+                if isinstance(deco, ast.Call) and getattr(deco.func, "id", "") == "trigger":
+                    (keyword,) = deco.keywords
+                    value: dict[str, Any] = ast.literal_eval(keyword.value)
+                    return value
+    raise AssertionError(f"no @trigger in {flow}")
+
+
+@pytest.mark.parametrize(
+    ("flow", "setting", "payload"),
+    [
+        ("dbt_flow.py", "dbt_cloud", "dbt"),
+        ("fivetran_flow.py", "fivetran", "fivetran"),
+    ],
+)
+def test_example_flows_map_exactly_the_payload_keys_sent(
+    flow: str, setting: str, payload: str
+) -> None:
+    from stacks.webhooks import DBT_CLOUD, FIVETRAN
+
+    from metaflow_blueprints.blueprints.dbt_cloud import dbt_payload
+    from metaflow_blueprints.blueprints.fivetran import fivetran_payload
+
+    sent = {"dbt": dbt_payload, "fivetran": fivetran_payload}[payload]()
+    event = {"dbt_cloud": DBT_CLOUD, "fivetran": FIVETRAN}[setting]["event"]
+    trigger = _trigger_of(REPO / "examples" / "flows" / flow)
+    assert trigger["name"] == event
+    assert trigger["parameters"] == {key: key for key in sent}
