@@ -10,6 +10,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip==25.3
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test]"
+	$(BIN)/python -m metaflow_blueprints.export.hcl --install
 	touch $(STAMP)
 
 synth: $(STAMP)
@@ -25,6 +26,9 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/synth_speed.py
+
+modules: $(STAMP)
+	$(BIN)/metaflow-blueprints modules --out modules
 
 clean:
 	rm -rf cdktf.out .pytest_cache .mypy_cache .ruff_cache

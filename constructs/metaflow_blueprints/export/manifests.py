@@ -1,0 +1,147 @@
+"""A synthesized stack's Kubernetes objects as plain YAML, for GitOps tools.
+
+Exported: every ``kubernetes_manifest`` body exactly as synthesized (the Argo EventSources
+and Sensors), ``kubernetes_secret_v1`` as a Secret (``stringData``) and
+``kubernetes_service_account_v1`` as a ServiceAccount. Other Kubernetes resource types are
+listed as skipped. A value holding a Terraform reference (``${...}``, e.g. a queue name known
+only after apply) is an error naming the field, unless it is given with ``--set`` or
+``--allow-unresolved`` keeps the reference text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from metaflow_blueprints.export.stackdir import resources
+
+#: ``${expr}`` (not the ``$${`` escape); expressions here never nest braces in practice.
+_REFERENCE = re.compile(r"(?<!\$)\$\{([^{}]*)\}")
+
+
+class UnresolvedReferenceError(ValueError):
+    """A manifest field holds a Terraform reference with no ``--set`` value."""
+
+    def __init__(self, unresolved: list[tuple[str, str]]) -> None:
+        self.unresolved = unresolved
+        lines = [f"  {where}: ${{{expr}}}" for where, expr in unresolved]
+        names = sorted({expr for _, expr in unresolved})
+        super().__init__(
+            "these fields hold Terraform references known only after apply:\n"
+            + "\n".join(lines)
+            + "\nGive each a value with --set "
+            + " --set ".join(f"{name}=VALUE" for name in names)
+            + ", or keep the references with --allow-unresolved."
+        )
+
+
+@dataclass
+class Export:
+    """The objects found, the resources skipped and the references replaced or kept."""
+
+    objects: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    unresolved: list[tuple[str, str]] = field(default_factory=list)
+
+
+def parse_sets(pairs: list[str]) -> dict[str, str]:
+    """``["aws_sqs_queue.q.name=orders"]`` -> ``{"aws_sqs_queue.q.name": "orders"}``."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"--set {pair!r}: expected NAME=VALUE (NAME as in ${{NAME}})")
+        out[name.strip()] = value
+    return out
+
+
+def collect(doc: Mapping[str, Any], sets: Mapping[str, str] | None = None) -> Export:
+    """Kubernetes objects of ``doc`` with ``sets`` substituted; unresolved ones recorded."""
+    result = Export()
+    for type_, name, body in resources(dict(doc)):
+        address = f"{type_}.{name}"
+        if type_ == "kubernetes_manifest":
+            obj = body["manifest"]
+            where = f"{address}.manifest"
+        elif type_ == "kubernetes_secret_v1":
+            obj = _secret(body)
+            where = address
+        elif type_ == "kubernetes_service_account_v1":
+            obj = _service_account(body)
+            where = address
+        else:
+            if type_.startswith("kubernetes_"):
+                result.skipped.append(address)
+            continue
+        result.objects.append((address, _substitute(obj, sets or {}, where, result.unresolved)))
+    return result
+
+
+def _metadata(body: Mapping[str, Any]) -> dict[str, Any]:
+    meta = body.get("metadata", {})
+    meta = meta[0] if isinstance(meta, list) else meta
+    return {k: v for k, v in meta.items() if v not in (None, {}, [])}
+
+
+def _secret(body: Mapping[str, Any]) -> dict[str, Any]:
+    obj: dict[str, Any] = {"apiVersion": "v1", "kind": "Secret", "metadata": _metadata(body)}
+    obj["type"] = body.get("type", "Opaque")
+    if body.get("data"):
+        obj["stringData"] = dict(body["data"])
+    return obj
+
+
+def _service_account(body: Mapping[str, Any]) -> dict[str, Any]:
+    obj: dict[str, Any] = {
+        "apiVersion": "v1", "kind": "ServiceAccount", "metadata": _metadata(body)
+    }
+    if "automount_service_account_token" in body:
+        obj["automountServiceAccountToken"] = body["automount_service_account_token"]
+    return obj
+
+
+def _substitute(
+    value: Any, sets: Mapping[str, str], where: str, unresolved: list[tuple[str, str]]
+) -> Any:
+    if isinstance(value, dict):
+        return {k: _substitute(v, sets, f"{where}.{k}", unresolved) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, sets, f"{where}[{i}]", unresolved) for i, v in enumerate(value)]
+    if not isinstance(value, str) or "${" not in value:
+        return value
+
+    def replace(match: re.Match[str]) -> str:
+        expr = match.group(1).strip()
+        if expr in sets:
+            return sets[expr]
+        unresolved.append((where, expr))
+        return match.group(0)
+
+    return _REFERENCE.sub(replace, value).replace("$${", "${")
+
+
+def file_name(obj: Mapping[str, Any]) -> str:
+    """``<kind>-<namespace>-<name>.yaml``, lower-case."""
+    meta = obj.get("metadata", {})
+    parts = [str(obj.get("kind", "object")), str(meta.get("namespace", "")),
+             str(meta.get("name", ""))]
+    stem = "-".join(re.sub(r"[^a-z0-9.-]+", "-", part.lower()) for part in parts if part)
+    return f"{stem}.yaml"
+
+
+def write(export: Export, out: Path, *, allow_unresolved: bool = False) -> list[Path]:
+    """Write one YAML file per object; raise if references remain and are not allowed."""
+    if export.unresolved and not allow_unresolved:
+        raise UnresolvedReferenceError(export.unresolved)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for _, obj in export.objects:
+        path = out / file_name(obj)
+        path.write_text(yaml.safe_dump(obj, sort_keys=False, width=100))
+        written.append(path)
+    return written
