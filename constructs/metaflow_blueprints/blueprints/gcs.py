@@ -159,7 +159,8 @@ class GcsToMetaflow(Construct):
             service_account_id=service_account_id,
             workload_identity_pool=workload_identity_pool,
         )
-        props.check()
+        self.name = base_name(self, name)
+        props.check(self.name, None)
         types = _check_event_types(event_types)
         prefix = _literal("prefix", prefix)
         suffix = _literal("suffix", suffix)
@@ -184,7 +185,6 @@ class GcsToMetaflow(Construct):
                 "payload", clash, "reuses built-in GCS payload keys.", "Pick other key names."
             )
 
-        self.name = base_name(self, name)
         event_name = event_key(event)
         sensor_filters: list[Filter] = [
             DataFilter.at("attributes.eventType").string().equals(*types)

@@ -21,10 +21,10 @@ from metaflow_blueprints.argo import (
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.blueprints.base import as_filters, base_name, event_key
 from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.gcp.common import LABELS, check_account_id, check_kms_key, check_project
+from metaflow_blueprints.gcp.common import LABELS, check_account_id, check_project
 from metaflow_blueprints.gcp.common import topic_path as full_topic_path
 from metaflow_blueprints.gcp.identity import PubSubSubscriberIdentity
-from metaflow_blueprints.gcp.subscription import PubSubSubscription
+from metaflow_blueprints.gcp.subscription import PubSubSubscription, check_subscription_settings
 from metaflow_blueprints.k8s.manifests import ArgoEventSource, ArgoSensor
 from metaflow_blueprints.metaflow import Bridge, PayloadField, bridge_sensor_name, check_event
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY
@@ -146,11 +146,23 @@ class PubSubConsumerProps:
     workload_identity_pool: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
 
-    def check(self) -> None:
+    def check(self, name: str, topic: str | None) -> None:
+        """Validate every setting (creates nothing), for the blueprint stem ``name``."""
         check_project("project", self.project)
-        check_kms_key("kms_key_name", self.kms_key_name)
-        if self.service_account_id is not None:
-            check_account_id("service_account_id", self.service_account_id)
+        check_subscription_settings(
+            topic=topic or "placeholder-topic",
+            project=self.project,
+            subscription_id=self.subscription_id or f"mfb-{name}",
+            ack_deadline_seconds=self.ack_deadline_seconds,
+            message_retention_seconds=self.message_retention_seconds,
+            minimum_backoff_seconds=self.minimum_backoff_seconds,
+            maximum_backoff_seconds=self.maximum_backoff_seconds,
+            dead_letter=self.dead_letter,
+            max_delivery_attempts=self.max_delivery_attempts,
+            project_number=self.project_number,
+            kms_key_name=self.kms_key_name,
+        )
+        check_account_id("service_account_id", self.service_account_id or account_id_for(name))
 
 
 class PubSubConsumer:
@@ -328,7 +340,8 @@ class PubSubToMetaflow(Construct):
             service_account_id=service_account_id,
             workload_identity_pool=workload_identity_pool,
         )
-        props.check()
+        self.name = base_name(self, name)
+        props.check(self.name, None)
         topic_class = provider_module("google", "pubsub_topic").PubsubTopic
         if topic is not None and topic_name is not None:
             raise BlueprintError(
@@ -341,7 +354,6 @@ class PubSubToMetaflow(Construct):
         if not isinstance(json_body, bool):
             raise BlueprintError("json_body", json_body, "must be True or False.")
         topic_id = full_topic_path("topic_name", topic_name, project) if topic_name else None
-        self.name = base_name(self, name)
         event_name = event_key(event)
         user_filters = as_filters(filters)
         attribute_set = EventFilters.all(attribute_filters(attributes_filter))

@@ -78,35 +78,19 @@ class PubSubSubscription(Construct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        check_project("project", project)
-        topic_id = topic_path("topic", topic, project)
-        check_resource_id("subscription_id", subscription_id)
-        check_range("ack_deadline_seconds", ack_deadline_seconds, 10, 600, " s")
-        check_range("message_retention_seconds", message_retention_seconds, 600, 604800, " s")
-        check_range("minimum_backoff_seconds", minimum_backoff_seconds, 0, 600, " s")
-        check_range("maximum_backoff_seconds", maximum_backoff_seconds, 0, 600, " s")
-        if (
-            not is_unresolved(minimum_backoff_seconds)
-            and not is_unresolved(maximum_backoff_seconds)
-            and minimum_backoff_seconds > maximum_backoff_seconds
-        ):
-            raise BlueprintError(
-                "minimum_backoff_seconds",
-                minimum_backoff_seconds,
-                f"is above maximum_backoff_seconds={maximum_backoff_seconds}.",
-            )
-        check_range("max_delivery_attempts", max_delivery_attempts, 5, 100)
-        check_kms_key("kms_key_name", kms_key_name)
-        if project_number is not None and not is_unresolved(project_number) and not (
-            isinstance(project_number, str) and project_number.isdigit()
-        ):
-            raise BlueprintError(
-                "project_number",
-                project_number,
-                "must be the project number as a string of digits.",
-            )
-        if not isinstance(dead_letter, bool):
-            raise BlueprintError("dead_letter", dead_letter, "must be True or False.")
+        topic_id = check_subscription_settings(
+            topic=topic,
+            project=project,
+            subscription_id=subscription_id,
+            ack_deadline_seconds=ack_deadline_seconds,
+            message_retention_seconds=message_retention_seconds,
+            minimum_backoff_seconds=minimum_backoff_seconds,
+            maximum_backoff_seconds=maximum_backoff_seconds,
+            dead_letter=dead_letter,
+            max_delivery_attempts=max_delivery_attempts,
+            project_number=project_number,
+            kms_key_name=kms_key_name,
+        )
         all_labels = {**LABELS, **(labels or {})}
 
         self.project = project
@@ -199,3 +183,50 @@ class PubSubSubscription(Construct):
                 role=SUBSCRIBER,
                 member=self.service_agent,
             )
+
+
+def check_subscription_settings(
+    *,
+    topic: str,
+    project: str,
+    subscription_id: str,
+    ack_deadline_seconds: int = 60,
+    message_retention_seconds: int = 604800,
+    minimum_backoff_seconds: int = 10,
+    maximum_backoff_seconds: int = 600,
+    dead_letter: bool = True,
+    max_delivery_attempts: int = 5,
+    project_number: str | None = None,
+    kms_key_name: str | None = None,
+) -> str:
+    """Validate ``PubSubSubscription`` props (creates nothing); return the topic path."""
+    check_project("project", project)
+    topic_id = topic_path("topic", topic, project)
+    check_resource_id("subscription_id", subscription_id)
+    check_range("ack_deadline_seconds", ack_deadline_seconds, 10, 600, " s")
+    check_range("message_retention_seconds", message_retention_seconds, 600, 604800, " s")
+    check_range("minimum_backoff_seconds", minimum_backoff_seconds, 0, 600, " s")
+    check_range("maximum_backoff_seconds", maximum_backoff_seconds, 0, 600, " s")
+    if (
+        not is_unresolved(minimum_backoff_seconds)
+        and not is_unresolved(maximum_backoff_seconds)
+        and minimum_backoff_seconds > maximum_backoff_seconds
+    ):
+        raise BlueprintError(
+            "minimum_backoff_seconds",
+            minimum_backoff_seconds,
+            f"is above maximum_backoff_seconds={maximum_backoff_seconds}.",
+        )
+    check_range("max_delivery_attempts", max_delivery_attempts, 5, 100)
+    check_kms_key("kms_key_name", kms_key_name)
+    if project_number is not None and not is_unresolved(project_number) and not (
+        isinstance(project_number, str) and project_number.isdigit()
+    ):
+        raise BlueprintError(
+            "project_number",
+            project_number,
+            "must be the project number as a string of digits.",
+        )
+    if not isinstance(dead_letter, bool):
+        raise BlueprintError("dead_letter", dead_letter, "must be True or False.")
+    return topic_id
