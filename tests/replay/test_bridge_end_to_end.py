@@ -7,14 +7,14 @@ import json
 from typing import Any
 
 import pytest
-
-from conftest import (
+from replay_fixtures import (
     BRIDGE_JQ,
     NOW,
     bridge_sensor,
     sqs_eventsource,
     webhook_eventsource,
 )
+
 from metaflow_blueprints.replay import replay
 from metaflow_blueprints.replay.testing import (
     assert_no_trigger,

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 import typer
+from replay_fixtures import BRIDGE_JQ, bridge_sensor, webhook_eventsource
 from typer.testing import CliRunner
 
-from conftest import BRIDGE_JQ, bridge_sensor, webhook_eventsource
 from metaflow_blueprints.replay.cli import replay_command
 from metaflow_blueprints.replay.testing import stack_from_manifests
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from replay_fixtures import shared_or_skip
 
-from conftest import shared_or_skip
 from metaflow_blueprints.replay import replay, replay_published
 from metaflow_blueprints.replay.testing import stack_from_manifests
 
