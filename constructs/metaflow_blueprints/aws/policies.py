@@ -17,13 +17,9 @@ VERSION = "2012-10-17"
 
 #: Exactly what the Argo Events SQS event source calls (argo-events.md §(f)).
 CONSUMER_ACTIONS = ("sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:DeleteMessage")
-#: What a DynamoDB-stream pipe source needs (eb-pipes-dynamodb.html, "Execution role").
-STREAM_ACTIONS = (
-    "dynamodb:DescribeStream",
-    "dynamodb:GetRecords",
-    "dynamodb:GetShardIterator",
-    "dynamodb:ListStreams",
-)
+#: What a DynamoDB-stream pipe source needs on the stream (eb-pipes-dynamodb.html);
+#: ``dynamodb:ListStreams`` has no resource-level permissions and takes ``"*"``.
+STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
 
 
 @dataclass(frozen=True)
@@ -224,6 +220,7 @@ def pipe_policy(
             "Action": list(STREAM_ACTIONS),
             "Resource": stream_arn,
         },
+        {"Sid": "ListStreams", "Effect": "Allow", "Action": "dynamodb:ListStreams", "Resource": "*"},
         {"Sid": "SendToQueue", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": send_to},
     ]
     if kms_key_arn is not None:

@@ -1,0 +1,234 @@
+"""S3ToMetaflow: notification merging, overlap errors, validation, replayed payloads."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from metaflow_blueprints.blueprints.s3 import S3ToMetaflow
+from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.replay.testing import assert_no_trigger, replay_events
+from tests.aws.conftest import IRSA, with_aws
+from tests.helpers import resources, synth
+
+EVENTS = Path(__file__).resolve().parents[2] / "examples" / "events" / "aws"
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+RAW = "aws-raw-uploads/s3-raw-uploaded"
+CURATED = "aws-curated-tables/s3-curated-created"
+
+
+def sample(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / f"{name}.json").read_text())
+
+
+def s3(stack: Any, metaflow: Any, id: str, **kwargs: Any) -> S3ToMetaflow:
+    kwargs.setdefault("bucket_name", "raw-data")
+    kwargs.setdefault("event", "s3.object.created")
+    return S3ToMetaflow(stack, id, metaflow=metaflow, consumer=IRSA, **kwargs)
+
+
+# --- merging and overlap -------------------------------------------------------------------
+
+
+def test_two_blueprints_on_one_bucket_share_one_notification() -> None:
+    def build(stack: Any, metaflow: Any) -> None:
+        s3(stack, metaflow, "csv", prefix="in/", suffix=".csv")
+        s3(stack, metaflow, "json", prefix="in/", suffix=".json", event="s3.json.created")
+        s3(stack, metaflow, "eb", prefix="in/", delivery="eventbridge", event="s3.eb")
+        s3(stack, metaflow, "other", bucket_name="other-bucket")
+
+    tf = synth(with_aws(build))
+    notifications = {n["bucket"]: n for n in resources(tf, "aws_s3_bucket_notification").values()}
+    assert set(notifications) == {"raw-data", "other-bucket"}
+    raw = notifications["raw-data"]
+    assert [(q["filter_prefix"], q["filter_suffix"]) for q in raw["queue"]] == [
+        ("in/", ".csv"),
+        ("in/", ".json"),
+    ]
+    assert [q["id"] for q in raw["queue"]] == ["mfb-test-csv", "mfb-test-json"]
+    assert raw["eventbridge"] is True
+    assert len(raw["depends_on"]) == 2  # both queue policies
+    assert "eventbridge" not in notifications["other-bucket"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ({"prefix": "in/"}, {"prefix": "in/2026/"}),
+        ({}, {"suffix": ".csv"}),
+        ({"prefix": "in/", "suffix": ".csv"}, {"prefix": "in/", "suffix": "data.csv"}),
+        ({"events": ["s3:ObjectCreated:*"]}, {"events": ["s3:ObjectCreated:Put"]}),
+    ],
+)
+def test_overlapping_rules_fail_naming_both_blueprints(
+    first: dict[str, Any], second: dict[str, Any]
+) -> None:
+    created: list[S3ToMetaflow] = []
+
+    def build(stack: Any, metaflow: Any) -> None:
+        created.append(s3(stack, metaflow, "first", **first))
+        with pytest.raises(BlueprintError) as caught:
+            s3(stack, metaflow, "second", event="s3.second", **second)
+        message = str(caught.value)
+        assert "'test/first'" in message and "'test/second'" in message
+        assert "raw-data" in message and "delivery='eventbridge'" in message
+        # Nothing of the rejected blueprint was created.
+        assert stack.node.try_find_child("second").node.children == []
+
+    tf = synth(with_aws(build))
+    (notification,) = resources(tf, "aws_s3_bucket_notification").values()
+    assert len(notification["queue"]) == 1
+
+
+def test_disjoint_rules_and_event_types_do_not_overlap() -> None:
+    def build(stack: Any, metaflow: Any) -> None:
+        s3(stack, metaflow, "a", prefix="a/")
+        s3(stack, metaflow, "b", prefix="b/", event="s3.b")
+        s3(stack, metaflow, "c", prefix="a/", events=["s3:ObjectRemoved:*"], event="s3.c")
+
+    tf = synth(with_aws(build))
+    (notification,) = resources(tf, "aws_s3_bucket_notification").values()
+    assert len(notification["queue"]) == 3
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "value"),
+    [
+        ({"bucket_name": "arn:aws:s3:::raw"}, "bucket_name", "arn:aws:s3:::raw"),
+        ({"bucket_name": "s3://raw-data"}, "bucket_name", "s3://raw-data"),
+        ({"events": ["ObjectCreated"]}, "events", "ObjectCreated"),
+        ({"events": "s3:ObjectCreated:*"}, "events", "s3:ObjectCreated:*"),
+        ({"delivery": "sns"}, "delivery", "sns"),
+        ({"prefix": ""}, "prefix", ""),
+        ({"event": "s3 created"}, "event", "s3 created"),
+        (
+            {"encryption": "kms", "kms_key_arn": "arn:aws:kms:us-east-1:1:alias/aws/sqs"},
+            "kms_key_arn",
+            "arn:aws:kms:us-east-1:1:alias/aws/sqs",
+        ),
+        (
+            {"kms_key_arn": "arn:aws:kms:us-east-1:1:key/x"},
+            "kms_key_arn",
+            "arn:aws:kms:us-east-1:1:key/x",
+        ),
+        ({"max_receive_count": 0}, "max_receive_count", 0),
+        ({"delivery": "eventbridge", "events": ["s3:Replication:*"]}, "events", "s3:Replication:*"),
+        ({"consumer": "irsa"}, "consumer", "irsa"),
+    ],
+)
+def test_bad_input_is_rejected_before_anything_is_created(
+    kwargs: dict[str, Any], field: str, value: Any
+) -> None:
+    def build(stack: Any, metaflow: Any) -> None:
+        args = {"bucket_name": "raw-data", "event": "s3.object.created", "consumer": IRSA, **kwargs}
+        with pytest.raises(BlueprintError) as caught:
+            S3ToMetaflow(stack, "bad", metaflow=metaflow, **args)
+        assert caught.value.field == field
+        assert caught.value.value == value
+        assert stack.node.try_find_child("bad").node.children == []
+
+    tf = synth(with_aws(build))
+    assert "aws_sqs_queue" not in tf.get("resource", {})
+
+
+def test_queue_and_queue_arn_are_exclusive() -> None:
+    from metaflow_blueprints.aws.queue import EventQueue
+
+    def build(stack: Any, metaflow: Any) -> None:
+        queue = EventQueue(stack, "shared")
+        with pytest.raises(BlueprintError, match="give one or neither"):
+            s3(stack, metaflow, "x", queue=queue, queue_arn="arn:aws:sqs:us-east-1:1:q")
+
+    synth(with_aws(build))
+
+
+def test_existing_queue_arn_is_consumed_without_touching_its_policy() -> None:
+    def build(stack: Any, metaflow: Any) -> None:
+        s3(stack, metaflow, "byo", queue_arn="arn:aws:sqs:us-east-1:123456789012:existing")
+
+    tf = synth(with_aws(build))
+    assert "aws_sqs_queue" not in tf["resource"] and "aws_sqs_queue_policy" not in tf["resource"]
+    (notification,) = resources(tf, "aws_s3_bucket_notification").values()
+    assert notification["queue"][0]["queue_arn"] == "arn:aws:sqs:us-east-1:123456789012:existing"
+    (policy,) = resources(tf, "aws_iam_role_policy").values()
+    assert json.loads(policy["policy"])["Statement"][0]["Resource"].endswith(":existing")
+
+
+# --- replay of realistic payloads (through the reference stack) --------------------------
+
+
+def test_put_with_encoded_key_posts_the_decoded_key(aws_stack: dict[str, Any]) -> None:
+    (event,) = replay_events(aws_stack, sample("s3_put_encoded_key"), source=RAW, now=NOW)
+    key = "uploads/2026/Q1 report été ✓.csv"
+    assert event == {
+        "name": "s3.raw.uploaded",
+        "payload": {
+            "name": "s3.raw.uploaded",
+            "id": f"s3://mfb-example-raw/{key}#0055AED6DCD90281E5",
+            "timestamp": 1767262830,
+            "utc_date": "20260101",
+            "bucket": "mfb-example-raw",
+            "key": key,
+            "size": 1024,
+            "etag": "d41d8cd98f00b204e9800998ecf8427e",
+            "version_id": "096fKKXTRTtl3on89fVO.nfljtsv6qko",
+            "sequencer": "0055AED6DCD90281E5",
+            "event_name": "ObjectCreated:Put",
+            "event_time": "2026-01-01T10:20:30.123Z",
+            "region": "us-east-1",
+        },
+    }
+
+
+def test_s3_test_event_starts_nothing(aws_stack: dict[str, Any]) -> None:
+    result = assert_no_trigger(aws_stack, sample("s3_test_event"), source=RAW, now=NOW)
+    assert any("does not exist" in line for line in result.explain)
+
+
+def test_key_outside_the_prefix_starts_nothing(aws_stack: dict[str, Any]) -> None:
+    result = assert_no_trigger(aws_stack, sample("s3_put_outside_prefix"), source=RAW, now=NOW)
+    assert any("metaflow.key" in line and "no match" in line for line in result.explain)
+
+
+def test_wrong_suffix_and_other_event_types_start_nothing(aws_stack: dict[str, Any]) -> None:
+    message = sample("s3_put_encoded_key")
+    message["Records"][0]["s3"]["object"]["key"] = "uploads/2026/report.parquet"
+    assert_no_trigger(aws_stack, message, source=RAW, now=NOW)
+    removed = sample("s3_put_encoded_key")
+    removed["Records"][0]["eventName"] = "ObjectRemoved:Delete"
+    assert_no_trigger(aws_stack, removed, source=RAW, now=NOW)
+
+
+def test_eventbridge_object_created_posts_the_key_as_is(aws_stack: dict[str, Any]) -> None:
+    (event,) = replay_events(
+        aws_stack, sample("eventbridge_object_created"), source=CURATED, now=NOW
+    )
+    key = "tables/orders/part 0001 é.parquet"
+    assert event["payload"] == {
+        "name": "s3.curated.created",
+        "id": f"s3://mfb-example-curated/{key}#00617F08299329D189",
+        "timestamp": 1767262830,
+        "utc_date": "20260101",
+        "bucket": "mfb-example-curated",
+        "key": key,
+        "size": 5242880,
+        "etag": "b1946ac92492d2347c6235b4d2611184",
+        "version_id": "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e",
+        "sequencer": "00617F08299329D189",
+        "event_name": "Object Created",
+        "event_time": "2026-01-01T10:20:30Z",
+        "region": "us-east-1",
+    }
+
+
+def test_eventbridge_other_detail_type_starts_nothing(aws_stack: dict[str, Any]) -> None:
+    message = sample("eventbridge_object_created")
+    message["detail-type"] = "Object Deleted"
+    assert_no_trigger(aws_stack, message, source=CURATED, now=NOW)
