@@ -66,7 +66,7 @@ def _subscription(terraform: dict[str, Any], name: str) -> dict[str, Any]:
     (sub,) = [
         s for s in resources(terraform, "google_pubsub_subscription").values() if s["name"] == name
     ]
-    return sub
+    return dict(sub)
 
 
 def test_topic_variants(terraform: dict[str, Any]) -> None:
