@@ -220,7 +220,12 @@ def pipe_policy(
             "Action": list(STREAM_ACTIONS),
             "Resource": stream_arn,
         },
-        {"Sid": "ListStreams", "Effect": "Allow", "Action": "dynamodb:ListStreams", "Resource": "*"},
+        {
+            "Sid": "ListStreams",
+            "Effect": "Allow",
+            "Action": "dynamodb:ListStreams",
+            "Resource": "*",
+        },
         {"Sid": "SendToQueue", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": send_to},
     ]
     if kms_key_arn is not None:
