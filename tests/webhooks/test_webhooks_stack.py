@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stacks import settings as settings_module
-from stacks.webhooks import WebhooksStack
 
 from metaflow_blueprints.replay.testing import assert_no_trigger
 from metaflow_blueprints.runtime import App, synth_stack
 from metaflow_blueprints.webhooks.secret_path import MIN_BYTES
+from stacks import settings as settings_module
+from stacks.webhooks import WebhooksStack
 from tests.helpers import REPO, checkov_failures, manifests, resources
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
@@ -163,10 +163,9 @@ def _trigger_of(flow: Path) -> dict[str, Any]:
 def test_example_flows_map_exactly_the_payload_keys_sent(
     flow: str, setting: str, payload: str
 ) -> None:
-    from stacks.webhooks import DBT_CLOUD, FIVETRAN
-
     from metaflow_blueprints.blueprints.dbt_cloud import dbt_payload
     from metaflow_blueprints.blueprints.fivetran import fivetran_payload
+    from stacks.webhooks import DBT_CLOUD, FIVETRAN
 
     sent = {"dbt": dbt_payload, "fivetran": fivetran_payload}[payload]()
     event = {"dbt_cloud": DBT_CLOUD, "fivetran": FIVETRAN}[setting]["event"]
