@@ -65,7 +65,13 @@ def test_topics_use_the_customer_managed_key(terraform: dict[str, Any]) -> None:
     assert {t["kms_key_name"] for t in topics} == {
         "projects/acme-security/locations/europe-west1/keyRings/pubsub/cryptoKeys/pubsub"
     }
-    assert len(resources(terraform, "google_kms_crypto_key_iam_member")) == 2
+    grants = {
+        f"google_kms_crypto_key_iam_member.{k}"
+        for k in resources(terraform, "google_kms_crypto_key_iam_member")
+    }
+    assert len(grants) == 2
+    # Every encrypted topic waits for the Pub/Sub service agent's grant on the key.
+    assert all(set(t["depends_on"]) <= grants and t["depends_on"] for t in topics)
 
 
 def test_manifests_pass_the_strict_schema(terraform: dict[str, Any], strict_validator: Any) -> None:
