@@ -14,7 +14,12 @@ from collections.abc import Mapping, Sequence
 
 from metaflow_blueprints.argo import DataFilter, EventFilters, EventSource, WebhookEvent
 from metaflow_blueprints.argo.filters import Filter
-from metaflow_blueprints.blueprints.base import add_bridge, base_name, event_key
+from metaflow_blueprints.blueprints.base import (
+    add_bridge_sensor,
+    base_name,
+    event_key,
+    plan_bridge,
+)
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.k8s.manifests import ArgoEventSource
 from metaflow_blueprints.k8s.objects import KubernetesSecret
@@ -132,6 +137,18 @@ class VendorWebhook(Construct):
         super().__init__(scope, id)
         self.name = base_name(self, name)
         self.namespace = namespace = metaflow.namespace
+        event_name = event_key(event)
+        bridge = plan_bridge(
+            metaflow,
+            self.name,
+            event=event,
+            event_source_name=self.name,
+            event_name=event_name,
+            payload=dict(payload),
+            id=id_field,
+            timestamp_jq=timestamp_jq,
+            filters=EventFilters.all(filters),
+        )
         self.secret_path = SecretPath(self, "path", prefix=f"/{self.name}", byte_length=path_bytes)
         path = self.secret_path.path
 
@@ -139,7 +156,6 @@ class VendorWebhook(Construct):
         if signing_secret is not None:
             self.store_signing_secret(signing_secret)
 
-        event_name = event_key(event)
         self.event_source = ArgoEventSource(
             self,
             "event_source",
@@ -152,20 +168,7 @@ class VendorWebhook(Construct):
                 labels=MANAGED_BY,
             ),
         )
-        self.sensor = add_bridge(
-            self,
-            metaflow=metaflow,
-            name=self.name,
-            bridge_kwargs={
-                "event": event,
-                "event_source_name": self.name,
-                "event_name": event_name,
-                "payload": dict(payload),
-                "id": id_field,
-                "timestamp_jq": timestamp_jq,
-                "filters": EventFilters.all(filters),
-            },
-        )
+        self.sensor = add_bridge_sensor(self, metaflow=metaflow, bridge=bridge)
         service = f"{self.name}-eventsource-svc"
         self.url: str = f"http://{service}.{namespace}.svc:{port}{path}"
         TerraformOutput(
