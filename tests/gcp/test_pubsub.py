@@ -216,3 +216,21 @@ def test_bad_input_is_refused_before_anything_is_created(
     assert error.value.field == field
     (blueprint,) = [c for c in stack.node.children if c.node.id == "orders"]
     assert blueprint.node.children == [], "resources were created before the input was refused"
+
+
+def test_created_topic_is_encrypted_after_the_key_grant() -> None:
+    key = "projects/sec/locations/europe-west1/keyRings/ps/cryptoKeys/ps"
+
+    def build(stack: Any) -> None:
+        provider_module("google", "provider").GoogleProvider(stack, "google", project="acme-data")
+        metaflow = MetaflowEvents(stack, "metaflow", namespace="metaflow")
+        PubSubToMetaflow(
+            stack, "orders", metaflow=metaflow, **_props(kms_key_name=key, project_number="42")
+        )
+
+    terraform = synth(build)
+    (grant_key,) = resources(terraform, "google_kms_crypto_key_iam_member")
+    topics = {t["name"]: t for t in resources(terraform, "google_pubsub_topic").values()}
+    for name in ("test-orders", "mfb-test-orders-dlq"):
+        assert topics[name]["kms_key_name"] == key
+        assert topics[name]["depends_on"] == [f"google_kms_crypto_key_iam_member.{grant_key}"]

@@ -13,6 +13,7 @@ from metaflow_blueprints.blueprints.pubsub import (
     PubSubConsumer,
     PubSubConsumerProps,
     add_sensor,
+    address,
     message_payload,
     plan_bridge,
 )
@@ -253,7 +254,7 @@ class GcsToMetaflow(Construct):
             json_body=True,
         )
         if consumer.subscription.kms_grant is not None:
-            self.topic.depends_on = [consumer.subscription.kms_grant.fqn]
+            self.topic.depends_on = [address(consumer.subscription.kms_grant)]
         self.subscription = consumer.subscription
         self.subscription_id = consumer.subscription_id
         self.identity = consumer.identity

@@ -122,6 +122,11 @@ def message_payload(
     return out
 
 
+def address(resource: Any) -> str:
+    """``type.logical_id`` of a resource, the form ``depends_on`` holds (``fqn`` is a token)."""
+    return f"{resource.terraform_resource_type}.{resource.friendly_unique_id}"
+
+
 def account_id_for(name: str) -> str:
     """A Google service-account id (6-30 characters) derived from a blueprint name."""
     candidate = derive_name("mfb", name, max_length=30)
@@ -390,7 +395,7 @@ class PubSubToMetaflow(Construct):
             json_body=json_body,
         )
         if self.topic is not None and topic is None and consumer.subscription.kms_grant:
-            self.topic.depends_on = [consumer.subscription.kms_grant.fqn]
+            self.topic.depends_on = [address(consumer.subscription.kms_grant)]
         self.subscription = consumer.subscription
         self.subscription_id = consumer.subscription_id
         self.identity = consumer.identity
