@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from metaflow_blueprints.export.hcl import _expression_end
 from metaflow_blueprints.export.stackdir import construct_path, resources
 
 #: Sensor annotation carrying the Metaflow event name (set by the bridge).
@@ -129,7 +130,7 @@ def mermaid(doc: Mapping[str, Any], flows: Mapping[str, list[str]] | None = None
     def node(key: str, label: str, shape: str = "[]") -> str:
         if key not in ids:
             ids[key] = f"n{len(ids) + 1}"
-            text = label.replace('"', "#quot;")
+            text = _hide_expressions(label).replace('"', "#quot;")
             half = len(shape) // 2
             lines.append(f'  {ids[key]}{shape[:half]}"{text}"{shape[half:]}')
         return ids[key]
@@ -140,7 +141,7 @@ def mermaid(doc: Mapping[str, Any], flows: Mapping[str, list[str]] | None = None
         lines.append(f'  subgraph {_safe(lane.group)}["{lane.group}"]')
         sources = [node(f"src:{lane.group}:{s}", s, "([])") for s in lane.sources]
         plumbing = (
-            [node(f"plumbing:{lane.group}", "<br/>".join(sorted(set(lane.plumbing))), "[]")]
+            [node(f"plumbing:{lane.group}", _plumbing_label(lane.plumbing), "[]")]
             if lane.plumbing
             else []
         )
@@ -158,6 +159,21 @@ def mermaid(doc: Mapping[str, Any], flows: Mapping[str, list[str]] | None = None
             for flow in (flows or {}).get(event, []):
                 edges.append(f"  {event_id} --> {node(f'flow:{flow}', flow, '[[]]')}")
     return "\n".join(lines + edges) + "\n"
+
+
+def _hide_expressions(text: str) -> str:
+    """Replace Terraform expressions (``${...}``, e.g. a secret path) with ``…``."""
+    while (start := text.find("${")) >= 0:
+        text = text[:start] + "…" + text[_expression_end(text, start + 2):]
+    return text
+
+
+def _plumbing_label(addresses: list[str]) -> str:
+    """Resource types with counts, e.g. ``aws_sqs_queue x2``, one per line."""
+    counts: dict[str, int] = defaultdict(int)
+    for address in addresses:
+        counts[address.split(".", 1)[0]] += 1
+    return "<br/>".join(f"{t} x{n}" if n > 1 else t for t, n in sorted(counts.items()))
 
 
 def _safe(text: str) -> str:
