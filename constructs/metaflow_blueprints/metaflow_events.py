@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from metaflow_blueprints.argo import RetryStrategy, SecretKeyRef, check_object_name, derive_name
+from metaflow_blueprints.argo.names import NAMESPACE_NAME
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.k8s.objects import KubernetesSecret
 from metaflow_blueprints.metaflow import MetaflowTarget, default_webhook_url

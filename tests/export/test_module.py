@@ -184,11 +184,20 @@ def test_endpoint_validation_matches_construct(webhook_vars: dict[str, Any]) -> 
     assert _accepts(webhook_vars, "endpoint", "/hooks/orders")
 
 
-def test_trailing_newline_is_rejected_at_plan_time(webhook_vars: dict[str, Any]) -> None:
-    # The construct regexes use Python's `$`, which also matches before a final newline, so
-    # synth accepts "orders\n"; Terraform's RE2 `$` does not. Reported; the module is right.
+def test_trailing_newline_is_rejected_at_synth_and_at_plan_time(
+    webhook_vars: dict[str, Any],
+) -> None:
+    # Python's `$` also matches before a final newline; the constructs use fullmatch so that
+    # synth rejects "orders\n" exactly as Terraform's RE2 `$` does at plan time.
+    from metaflow_blueprints.argo.names import check_object_name
+    from metaflow_blueprints.metaflow.contract import check_event
+
     assert not _accepts(webhook_vars, "name", "orders\n")
     assert not _accepts(webhook_vars, "event", "data.updated\n")
+    with pytest.raises(BlueprintError):
+        check_object_name("name", "orders\n")
+    with pytest.raises(BlueprintError):
+        check_event("data.updated\n")
 
 
 def test_spec_check_value_raises_blueprint_error() -> None:

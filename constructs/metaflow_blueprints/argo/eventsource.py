@@ -17,7 +17,8 @@ from metaflow_blueprints.argo.names import check_event_name, check_object_name
 from metaflow_blueprints.argo.sensor import API_VERSION
 from metaflow_blueprints.errors import BlueprintError, is_placeholder
 
-_ENDPOINT = re.compile(r"^/[A-Za-z0-9._~\-/]*$")
+#: Webhook endpoint paths we accept (a mux route; /health is reserved by Argo).
+WEBHOOK_ENDPOINT = re.compile(r"^/[A-Za-z0-9._~\-/]*$")
 
 
 def _check_port(field_name: str, port: int) -> None:
@@ -40,7 +41,7 @@ class WebhookEvent:
 
     def __post_init__(self) -> None:
         if not is_placeholder(self.endpoint) and (
-            not _ENDPOINT.match(self.endpoint) or self.endpoint == "/health"
+            not WEBHOOK_ENDPOINT.fullmatch(self.endpoint) or self.endpoint == "/health"
         ):
             raise BlueprintError(
                 "WebhookEvent.endpoint",

@@ -248,7 +248,7 @@ class ExprFilter:
                 "ExprFilter.fields", dict(self.fields), "needs at least one field."
             )
         for name, path in self.fields.items():
-            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
                 raise BlueprintError(
                     "ExprFilter.fields",
                     name,
@@ -299,7 +299,7 @@ class TimeFilter:
     def __post_init__(self) -> None:
         for name in ("start", "stop"):
             value = getattr(self, name)
-            if not _TIME.match(value):
+            if not _TIME.fullmatch(value):
                 raise BlueprintError(f"TimeFilter.{name}", value, "must be hh:mm:ss (24h).")
         if self.start == self.stop:
             raise BlueprintError("TimeFilter.stop", self.stop, "must differ from start.")

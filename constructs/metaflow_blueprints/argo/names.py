@@ -20,12 +20,14 @@ EVENT_NAME_MAX = 63
 
 OBJECT_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$")
 EVENT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+#: A Kubernetes namespace (DNS-1123 label).
+NAMESPACE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def check_object_name(field: str, value: str) -> str:
     """Raise unless ``value`` is a safe EventSource/Sensor name; return it."""
-    if is_placeholder(value) or OBJECT_NAME.match(value):
+    if is_placeholder(value) or OBJECT_NAME.fullmatch(value):
         return value
     raise BlueprintError(
         field,
@@ -39,7 +41,7 @@ def check_object_name(field: str, value: str) -> str:
 
 def check_event_name(field: str, value: str) -> str:
     """Raise unless ``value`` is a safe event, dependency or trigger name; return it."""
-    if is_placeholder(value) or EVENT_NAME.match(value):
+    if is_placeholder(value) or EVENT_NAME.fullmatch(value):
         return value
     raise BlueprintError(
         field,

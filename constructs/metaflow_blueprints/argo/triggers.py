@@ -165,7 +165,7 @@ class RetryStrategy:
     def __post_init__(self) -> None:
         if self.steps < 1:
             raise BlueprintError("RetryStrategy.steps", self.steps, "must be >= 1.")
-        if not _DURATION.match(self.duration):
+        if not _DURATION.fullmatch(self.duration):
             raise BlueprintError(
                 "RetryStrategy.duration", self.duration, "must look like '2s' or '500ms'."
             )

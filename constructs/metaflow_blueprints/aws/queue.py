@@ -27,7 +27,7 @@ def check_queue_args(
     dead_letter_queue: bool,
 ) -> None:
     """Validate EventQueue props (blueprints call this before creating anything)."""
-    if name is not None and not is_unresolved(name) and not _QUEUE_NAME.match(name):
+    if name is not None and not is_unresolved(name) and not _QUEUE_NAME.fullmatch(name):
         raise BlueprintError(
             "queue_name",
             name,

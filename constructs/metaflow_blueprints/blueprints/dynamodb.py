@@ -114,7 +114,7 @@ class DynamoDbToMetaflow(Construct):
         check_event(event)
         check_consumer(consumer)
         if not is_unresolved(table_name) and (
-            not isinstance(table_name, str) or not _TABLE.match(table_name)
+            not isinstance(table_name, str) or not _TABLE.fullmatch(table_name)
         ):
             raise BlueprintError(
                 "table_name",
@@ -318,7 +318,7 @@ def _check_keys(keys: Mapping[str, str] | None) -> dict[str, str]:
                 "is a payload key the blueprint sets itself.",
                 f"Pick a name other than {', '.join(FIXED_KEYS)}.",
             )
-        if not isinstance(attribute, str) or not _ATTRIBUTE.match(attribute):
+        if not isinstance(attribute, str) or not _ATTRIBUTE.fullmatch(attribute):
             raise BlueprintError(
                 f"keys[{payload_key!r}]",
                 attribute,

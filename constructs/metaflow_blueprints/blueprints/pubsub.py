@@ -45,7 +45,7 @@ _ATTRIBUTE = re.compile(r"^[^|#@\\]+$")
 
 def attribute_path(name: str, field_name: str = "attributes_filter") -> str:
     """gjson path of message attribute ``name`` (dots and wildcards escaped)."""
-    if not isinstance(name, str) or not _ATTRIBUTE.match(name) or name.startswith("goog"):
+    if not isinstance(name, str) or not _ATTRIBUTE.fullmatch(name) or name.startswith("goog"):
         raise BlueprintError(
             field_name,
             name,

@@ -255,7 +255,7 @@ class S3ToMetaflow(Construct):
 def _check_bucket(bucket: str) -> None:
     if is_unresolved(bucket):
         return
-    if not isinstance(bucket, str) or not _BUCKET.match(bucket) or ".." in bucket:
+    if not isinstance(bucket, str) or not _BUCKET.fullmatch(bucket) or ".." in bucket:
         raise BlueprintError(
             "bucket_name",
             bucket,
@@ -274,7 +274,7 @@ def _check_events(events: Sequence[str]) -> list[str]:
             "e.g. ['s3:ObjectCreated:*'].",
         )
     for item in events:
-        if not isinstance(item, str) or not _EVENT_TYPE.match(item) or item == "s3:TestEvent":
+        if not isinstance(item, str) or not _EVENT_TYPE.fullmatch(item) or item == "s3:TestEvent":
             raise BlueprintError(
                 "events",
                 item,

@@ -75,7 +75,7 @@ def check_values(
     for value in values:
         if not isinstance(value, str):
             raise BlueprintError(field, value, "must be a string (ids arrive as strings).", hint)
-        if not is_unresolved(value) and not pattern.match(value):
+        if not is_unresolved(value) and not pattern.fullmatch(value):
             raise BlueprintError(field, value, "is not a valid value here.", hint)
     return tuple(values)
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from metaflow_blueprints.argo.eventsource import _ENDPOINT as WEBHOOK_ENDPOINT
+from metaflow_blueprints.argo.eventsource import WEBHOOK_ENDPOINT
+from metaflow_blueprints.argo.names import NAMESPACE_NAME
 from metaflow_blueprints.argo.names import OBJECT_NAME
 from metaflow_blueprints.export.spec import Input, ModuleSpec, Output, Validation
 from metaflow_blueprints.metaflow.bridge import default_webhook_url
@@ -17,7 +18,7 @@ from metaflow_blueprints.metaflow.contract import BRIDGE_SENSOR_PREFIX, EVENT_NA
 from metaflow_blueprints.runtime import Fn
 
 #: Kubernetes namespace (DNS-1123 label), as ``MetaflowEvents`` checks it.
-NAMESPACE = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+NAMESPACE = NAMESPACE_NAME.pattern
 #: Longest ``name`` a module accepts: the bridge sensor is ``mfb--<name>`` (47 at most). The
 #: construct hashes longer stems; Terraform cannot reproduce that hash, so modules refuse them.
 NAME_MAX = 47 - len(BRIDGE_SENSOR_PREFIX)

@@ -21,7 +21,7 @@ def check_project(field: str, value: str) -> str:
     """Raise unless ``value`` is a GCP project id (6-30 characters); return it."""
     if is_unresolved(value):
         return value
-    if not isinstance(value, str) or not _PROJECT_ID.match(value):
+    if not isinstance(value, str) or not _PROJECT_ID.fullmatch(value):
         raise BlueprintError(
             field,
             value,
@@ -38,7 +38,7 @@ def check_resource_id(field: str, value: str) -> str:
         return value
     if (
         not isinstance(value, str)
-        or not _RESOURCE_ID.match(value)
+        or not _RESOURCE_ID.fullmatch(value)
         or value.lower().startswith("goog")
     ):
         raise BlueprintError(
@@ -57,7 +57,7 @@ def topic_path(field: str, value: str, project: str) -> str:
         return value
     if not isinstance(value, str):
         raise BlueprintError(field, value, "must be a topic id or 'projects/P/topics/T'.")
-    match = _RESOURCE_PATH.match(value)
+    match = _RESOURCE_PATH.fullmatch(value)
     if match:
         if match.group(2) != "topics":
             raise BlueprintError(field, value, "names a subscription, not a topic.")
@@ -72,7 +72,7 @@ def check_account_id(field: str, value: str) -> str:
     """Raise unless ``value`` is a Google service-account id (6-30 characters)."""
     if is_unresolved(value):
         return value
-    if not isinstance(value, str) or not _ACCOUNT_ID.match(value):
+    if not isinstance(value, str) or not _ACCOUNT_ID.fullmatch(value):
         raise BlueprintError(
             field,
             value,
@@ -87,7 +87,7 @@ def check_kms_key(field: str, value: str | None) -> str | None:
     """Raise unless ``value`` is None or a full Cloud KMS crypto key name."""
     if value is None or is_unresolved(value):
         return value
-    if not isinstance(value, str) or not _KMS_KEY.match(value):
+    if not isinstance(value, str) or not _KMS_KEY.fullmatch(value):
         raise BlueprintError(
             field,
             value,

@@ -29,7 +29,7 @@ def check_event(value: str, field: str = "event") -> str:
     """Raise unless ``value`` is a valid Metaflow event name; return it."""
     if is_placeholder(value):
         return value
-    if not isinstance(value, str) or not EVENT_NAME.match(value):
+    if not isinstance(value, str) or not EVENT_NAME.fullmatch(value):
         raise BlueprintError(
             field,
             value,
@@ -42,7 +42,7 @@ def check_event(value: str, field: str = "event") -> str:
 
 def check_payload_key(value: str, field: str = "payload") -> str:
     """Raise unless ``value`` can be a top-level payload key mapped by ``@trigger``."""
-    if not isinstance(value, str) or not PAYLOAD_KEY.match(value):
+    if not isinstance(value, str) or not PAYLOAD_KEY.fullmatch(value):
         raise BlueprintError(
             field,
             value,

@@ -31,7 +31,7 @@ def split_path(path: str, field: str = "path") -> list[str | int]:
     parts: list[str | int] = []
     for raw in re.split(r"(?<!\\)\.", path):
         segment = raw.replace("\\.", ".")
-        if not segment or not _SEGMENT.match(segment.replace(".", "")):
+        if not segment or not _SEGMENT.fullmatch(segment.replace(".", "")):
             raise BlueprintError(
                 field,
                 path,
