@@ -89,9 +89,7 @@ class MetaflowEvents(Construct):
 
 
 def _check_namespace(namespace: str) -> None:
-    import re
-
-    if not re.match(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", namespace):
+    if not NAMESPACE_NAME.fullmatch(namespace):
         raise BlueprintError(
             "namespace", namespace, "is not a valid Kubernetes namespace (DNS-1123 label)."
         )

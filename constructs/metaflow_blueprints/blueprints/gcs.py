@@ -265,7 +265,8 @@ class GcsToMetaflow(Construct):
 def _check_bucket(bucket: str) -> None:
     if is_unresolved(bucket):
         return
-    if not isinstance(bucket, str) or not re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]", bucket):
+    valid = isinstance(bucket, str) and re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]", bucket)
+    if not valid:
         raise BlueprintError(
             "bucket_name",
             bucket,

@@ -10,8 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from metaflow_blueprints.argo.eventsource import WEBHOOK_ENDPOINT
-from metaflow_blueprints.argo.names import NAMESPACE_NAME
-from metaflow_blueprints.argo.names import OBJECT_NAME
+from metaflow_blueprints.argo.names import NAMESPACE_NAME, OBJECT_NAME
 from metaflow_blueprints.export.spec import Input, ModuleSpec, Output, Validation
 from metaflow_blueprints.metaflow.bridge import default_webhook_url
 from metaflow_blueprints.metaflow.contract import BRIDGE_SENSOR_PREFIX, EVENT_NAME

@@ -63,7 +63,8 @@ class SecretPath(Construct):
         self, scope: Construct, id: str, *, prefix: str = "", byte_length: int = 32
     ) -> None:
         check_byte_length(byte_length)
-        if not isinstance(prefix, str) or (not is_unresolved(prefix) and not _PREFIX.fullmatch(prefix)):
+        bad_text = not is_unresolved(prefix) and not _PREFIX.fullmatch(str(prefix))
+        if not isinstance(prefix, str) or bad_text:
             raise BlueprintError(
                 "prefix",
                 prefix,
