@@ -30,7 +30,8 @@ EAGER_IMPORTS = (
 )
 N_WEBHOOKS = """
 import sys
-from metaflow_blueprints.runtime import App, TerraformStack, provider_module, synth_app
+from metaflow_blueprints.runtime import App, TerraformStack, provider_module
+from metaflow_blueprints.synth import synth_app
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.blueprints.webhook import WebhookToMetaflow
 app = App(outdir=sys.argv[1])

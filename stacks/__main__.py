@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import os
 
-from metaflow_blueprints.runtime import App, synth_app
+from metaflow_blueprints.runtime import App
+from metaflow_blueprints.synth import synth_app
 from stacks import settings as settings_module
 
 #: Stack name -> "module:class". One line per reference stack.
@@ -29,7 +30,7 @@ def build(outdir: str | None = None, *, hcl: bool = False) -> App:
 
 def main() -> None:
     hcl = os.environ.get("MFB_HCL", "") in ("1", "true")
-    synth_app(build(hcl=hcl), hcl=hcl)
+    synth_app(build(hcl=hcl), hcl_output=hcl)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from metaflow_blueprints.runtime import synth_app
+from metaflow_blueprints.synth import synth_app
 from metaflow_blueprints.tools.schema import argo_manifests
 from stacks.__main__ import STACKS, build
 from tests.helpers import checkov_failures

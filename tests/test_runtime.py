@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import filecmp
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-
-import hcl2
 
 from tests.helpers import REPO
 
@@ -66,41 +63,3 @@ def test_lazy_and_eager_loading_synthesize_byte_identical_output(tmp_path: Path)
         lazy = tmp_path / "lazy" / "stacks" / name / "cdk.tf.json"
         eager = tmp_path / "eager" / "stacks" / name / "cdk.tf.json"
         assert filecmp.cmp(lazy, eager, shallow=False), name
-
-
-def test_hcl_output_is_hcl_and_matches_the_json(tmp_path: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "stacks"],
-        check=True,
-        cwd=REPO,
-        env={**os.environ, "CDKTF_OUTDIR": str(tmp_path / "json")},
-        timeout=600,
-    )
-    subprocess.run(
-        [sys.executable, "-m", "stacks"],
-        check=True,
-        cwd=REPO,
-        env={**os.environ, "CDKTF_OUTDIR": str(tmp_path / "hcl"), "MFB_HCL": "1"},
-        timeout=600,
-    )
-    text = (tmp_path / "hcl" / "stacks" / "webhook" / "cdk.tf").read_text()
-    assert not text.lstrip().startswith("{"), "cdk.tf holds JSON, not HCL"
-    parsed = hcl2.loads(text)
-    from_json = json.loads((tmp_path / "json" / "stacks" / "webhook" / "cdk.tf.json").read_text())
-    hcl_types = {next(iter(block)) for block in parsed["resource"]}
-    assert hcl_types == set(from_json["resource"])
-    hcl_names = {name for block in parsed["resource"] for body in block.values() for name in body}
-    json_names = {name for body in from_json["resource"].values() for name in body}
-    assert hcl_names == json_names
-
-
-def test_hcl_output_refuses_values_cdktf_would_corrupt(tmp_path: Path) -> None:
-    code = (
-        "from metaflow_blueprints.runtime import App, TerraformStack, TerraformOutput, synth_app\n"
-        f"app = App(outdir={str(tmp_path)!r})\n"
-        "stack = TerraformStack(app, 's')\n"
-        "TerraformOutput(stack, 'o', value='a\\\\.b')\n"
-        "try:\n    synth_app(app, hcl=True)\nexcept ValueError as error:\n    print(error)\n"
-    )
-    message = _python(code)
-    assert "s.output.o.value='a\\\\.b'" in message and "backslashes" in message

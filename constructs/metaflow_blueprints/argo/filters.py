@@ -28,8 +28,8 @@ def regex_literal(text: str) -> str:
     """Escape ``text`` so that Go's RE2 (and Python's ``re``) match it literally.
 
     Metacharacters become one-character classes (``a.csv`` -> ``a[.]csv``) rather than
-    backslash escapes, so the common cases carry no backslash: cdktf 0.21's HCL renderer
-    does not escape backslashes inside map attributes (see ``runtime.synth_app``).
+    backslash escapes, so the common cases carry no backslash to double-escape in JSON,
+    YAML and HCL renderings of the manifest.
     """
     out = []
     for char in text:
