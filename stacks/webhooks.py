@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from metaflow_blueprints.argo import DataFilter
 from metaflow_blueprints.blueprints.dbt_cloud import DbtCloudToMetaflow
 from metaflow_blueprints.blueprints.fivetran import FivetranToMetaflow
-from metaflow_blueprints.blueprints.webhook import WebhookToMetaflow
 from metaflow_blueprints.runtime import Construct, TerraformStack
-from metaflow_blueprints.webhooks.ingress import WebhookIngress
 from stacks.common import kubernetes_and_random, metaflow_events
+from stacks.webhook import data_updated_webhook, ingress
 
 DBT_CLOUD: dict[str, Any] = {
     "event": "dbt.job.completed",
@@ -37,15 +35,6 @@ FIVETRAN: dict[str, Any] = {
 }
 
 
-def _ingress(hook: dict[str, Any], allowed: list[str]) -> WebhookIngress:
-    return WebhookIngress(
-        host=hook["ingress_host"],
-        tls_secret_name=hook["ingress_tls_secret"],
-        class_name=hook["ingress_class"],
-        allowed_source_ranges=allowed,
-    )
-
-
 class WebhooksStack(TerraformStack):
     """Three webhooks behind one host: generic (bearer token), dbt Cloud, Fivetran."""
 
@@ -56,17 +45,8 @@ class WebhooksStack(TerraformStack):
         hook = settings["webhook"]
         dbt = {**DBT_CLOUD, **settings.get("dbt_cloud", {})}
         fivetran = {**FIVETRAN, **settings.get("fivetran", {})}
-        # The same generic webhook as the ``webhook`` stack (a second, independent instance).
-        WebhookToMetaflow(
-            self,
-            "data_updated",
-            metaflow=metaflow,
-            event=hook["event"],
-            payload={"table": "table", "partition": "partition"},
-            filters=[DataFilter.at("body.status").string().equals("ready")],
-            id_path="delivery_id",
-            ingress=_ingress(hook, hook["allowed_source_ranges"]),
-        )
+        # The ``webhook`` stack's generic webhook (a second, independent instance).
+        data_updated_webhook(self, metaflow, hook)
         DbtCloudToMetaflow(
             self,
             "dbt_cloud",
@@ -76,7 +56,7 @@ class WebhooksStack(TerraformStack):
             job_ids=dbt["job_ids"],
             environment_ids=dbt["environment_ids"],
             statuses=tuple(dbt["statuses"]),
-            ingress=_ingress(hook, dbt["allowed_source_ranges"]),
+            ingress=ingress(hook, dbt["allowed_source_ranges"]),
             register_webhook=dbt["register_webhook"],
         )
         FivetranToMetaflow(
@@ -87,6 +67,6 @@ class WebhooksStack(TerraformStack):
             connector_ids=fivetran["connector_ids"],
             group_ids=fivetran["group_ids"],
             statuses=tuple(fivetran["statuses"]),
-            ingress=_ingress(hook, fivetran["allowed_source_ranges"]),
+            ingress=ingress(hook, fivetran["allowed_source_ranges"]),
             register_webhook=fivetran["register_webhook"],
         )
