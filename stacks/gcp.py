@@ -23,7 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "prefix": "uploads/",
     "suffix": ".parquet",
     "gcs_event": "gcs.object.finalized",
-    "pubsub_event": "orders.created",
+    "pubsub_event": "orders.published",
     "orders_topic": "orders",  # an existing topic the order service publishes to
     # Customer-managed key for the topics the stack creates (checkov CKV_GCP_83).
     "kms_key_name": (

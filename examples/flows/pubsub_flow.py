@@ -1,4 +1,4 @@
-"""Starts when the reference ``gcp`` stack's Pub/Sub bridge posts ``orders.created``.
+"""Starts when the reference ``gcp`` stack's Pub/Sub bridge posts ``orders.published``.
 
 Deploy with ``python pubsub_flow.py argo-workflows create``. The bridge sends, besides
 the envelope (``name``, ``id`` = the Pub/Sub message id, ``timestamp`` = the publish time,
@@ -11,7 +11,7 @@ from metaflow import FlowSpec, Parameter, current, step, trigger
 
 @trigger(
     event={
-        "name": "orders.created",
+        "name": "orders.published",
         "parameters": {
             "order_id": "order_id",
             "customer_id": "customer_id",

@@ -26,7 +26,7 @@ from tests.helpers import REPO, checkov_failures, manifests, resources
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 EVENTS = REPO / "examples" / "events" / "gcp"
 GCS = "gcp-uploads/gcs-object-finalized"
-ORDERS = "gcp-orders/orders-created"
+ORDERS = "gcp-orders/orders-published"
 METAFLOW_WEBHOOK = {
     "apiVersion": "argoproj.io/v1alpha1",
     "kind": "EventSource",
@@ -87,9 +87,9 @@ def test_sample_events(terraform: dict[str, Any]) -> None:
         assert_no_trigger(terraform, _event(name), source=GCS, now=NOW)
     (order,) = replay_events(terraform, _event("pubsub-order"), source=ORDERS, now=NOW)
     assert order == {
-        "name": "orders.created",
+        "name": "orders.published",
         "payload": {
-            "name": "orders.created",
+            "name": "orders.published",
             "id": "9876543210123",
             "timestamp": 1740924309,
             "utc_date": "20250302",
