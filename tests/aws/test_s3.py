@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from metaflow_blueprints.argo import EventFilters, ExprFilter
 from metaflow_blueprints.blueprints.s3 import S3ToMetaflow
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.replay.testing import assert_no_trigger, replay_events
@@ -97,6 +98,8 @@ def test_disjoint_rules_and_event_types_do_not_overlap() -> None:
 
 # --- validation ----------------------------------------------------------------------------
 
+ANY_FILTERS = EventFilters.any([ExprFilter.exists("body.a"), ExprFilter.exists("body.b")])
+
 
 @pytest.mark.parametrize(
     ("kwargs", "field", "value"),
@@ -121,6 +124,8 @@ def test_disjoint_rules_and_event_types_do_not_overlap() -> None:
         ({"max_receive_count": 0}, "max_receive_count", 0),
         ({"delivery": "eventbridge", "events": ["s3:Replication:*"]}, "events", "s3:Replication:*"),
         ({"consumer": "irsa"}, "consumer", "irsa"),
+        # An 'any' filter set cannot be combined with the bridge's own required checks.
+        ({"filters": ANY_FILTERS}, "EventFilters", ("and", "or")),
     ],
 )
 def test_bad_input_is_rejected_before_anything_is_created(

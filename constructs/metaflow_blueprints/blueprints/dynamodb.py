@@ -21,11 +21,12 @@ from metaflow_blueprints.aws import policies
 from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.identity import SqsConsumer, check_consumer
 from metaflow_blueprints.aws.queue import EventQueue
-from metaflow_blueprints.blueprints.base import as_filters, base_name, event_key
+from metaflow_blueprints.blueprints.base import as_filters, base_name
 from metaflow_blueprints.blueprints.sqs_source import (
     build_sqs_source,
     check_queue_choice,
     make_queue,
+    plan_sqs_bridge,
     queue_name_of,
 )
 from metaflow_blueprints.errors import BlueprintError
@@ -170,8 +171,14 @@ class DynamoDbToMetaflow(Construct):
                 "has no dead-letter queue, which the pipe needs.",
                 "Create the EventQueue with dead_letter_queue=True.",
             )
-        user_filters = as_filters(filters)
         self.name = base_name(self, name)
+        event_name, bridge = plan_sqs_bridge(
+            metaflow,
+            self.name,
+            event=event,
+            mapping=_bridge_mapping(table_name, names, key_map),
+            user_filters=as_filters(filters),
+        )
 
         # --- build --------------------------------------------------------------------
         context = AwsContext.of(self)
@@ -250,10 +257,6 @@ class DynamoDbToMetaflow(Construct):
             depends_on=depends,
         )
 
-        fields, id_field, timestamp_jq, sensor_filters = _bridge_mapping(table_name, names, key_map)
-        if user_filters is not None:
-            sensor_filters = sensor_filters & user_filters
-        event_name = event_key(event)
         parts = build_sqs_source(
             self,
             metaflow=metaflow,
@@ -263,15 +266,7 @@ class DynamoDbToMetaflow(Construct):
             queue_name=self.queue_name,
             kms_key_arn=queue_key,
             event_name=event_name,
-            bridge_kwargs={
-                "event": event,
-                "event_source_name": self.name,
-                "event_name": event_name,
-                "payload": fields,
-                "id": id_field,
-                "timestamp_jq": timestamp_jq,
-                "filters": sensor_filters,
-            },
+            bridge=bridge,
         )
         self.identity = parts.identity
         self.role = parts.identity.role

@@ -13,11 +13,12 @@ from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.identity import SqsConsumer, check_consumer
 from metaflow_blueprints.aws.queue import EventQueue
 from metaflow_blueprints.aws.s3_notifications import BucketNotifications, QueueRule
-from metaflow_blueprints.blueprints.base import as_filters, base_name, event_key
+from metaflow_blueprints.blueprints.base import as_filters, base_name
 from metaflow_blueprints.blueprints.sqs_source import (
     build_sqs_source,
     check_queue_choice,
     make_queue,
+    plan_sqs_bridge,
     queue_name_of,
 )
 from metaflow_blueprints.errors import BlueprintError
@@ -149,8 +150,14 @@ class S3ToMetaflow(Construct):
             max_receive_count=max_receive_count,
             queue_kms_key_arn=queue_kms_key_arn,
         )
-        user_filters = as_filters(filters)
         self.name = base_name(self, name)
+        event_name, bridge = plan_sqs_bridge(
+            metaflow,
+            self.name,
+            event=event,
+            mapping=_bridge_mapping(delivery, events, eventbridge_types, prefix, suffix),
+            user_filters=as_filters(filters),
+        )
         owner = self.node.path
         if delivery == "notification":
             probe = QueueRule(owner, "", tuple(events), prefix, suffix)
@@ -218,12 +225,6 @@ class S3ToMetaflow(Construct):
                 depends_on=depends or None,
             )
 
-        fields, id_field, timestamp_jq, sensor_filters = _bridge_mapping(
-            delivery, events, eventbridge_types, prefix, suffix
-        )
-        if user_filters is not None:
-            sensor_filters = sensor_filters & user_filters
-        event_name = event_key(event)
         parts = build_sqs_source(
             self,
             metaflow=metaflow,
@@ -233,15 +234,7 @@ class S3ToMetaflow(Construct):
             queue_name=self.queue_name,
             kms_key_arn=consumer_key,
             event_name=event_name,
-            bridge_kwargs={
-                "event": event,
-                "event_source_name": self.name,
-                "event_name": event_name,
-                "payload": fields,
-                "id": id_field,
-                "timestamp_jq": timestamp_jq,
-                "filters": sensor_filters,
-            },
+            bridge=bridge,
         )
         self.identity = parts.identity
         self.role = parts.identity.role

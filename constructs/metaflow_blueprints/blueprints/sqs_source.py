@@ -3,17 +3,17 @@ EventSource and the bridge Sensor."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-from metaflow_blueprints.argo import EventSource, SqsEvent
+from metaflow_blueprints.argo import EventFilters, EventSource, SqsEvent
 from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.identity import SqsConsumer, SqsConsumerIdentity, check_consumer
 from metaflow_blueprints.aws.queue import EventQueue, check_queue_args
-from metaflow_blueprints.blueprints.base import add_bridge
+from metaflow_blueprints.blueprints.base import add_bridge_sensor, event_key, plan_bridge
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.k8s.manifests import ArgoEventSource, ArgoSensor
-from metaflow_blueprints.metaflow.bridge import MANAGED_BY
+from metaflow_blueprints.metaflow import PayloadField
+from metaflow_blueprints.metaflow.bridge import MANAGED_BY, Bridge
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.runtime import Construct, Fn, is_unresolved
 
@@ -115,7 +115,7 @@ def build_sqs_source(
     queue_name: str,
     kms_key_arn: str | None,
     event_name: str,
-    bridge_kwargs: Mapping[str, object],
+    bridge: Bridge,
 ) -> SqsSourceParts:
     """Identity (ids ``identity``), EventSource (``event_source``) and bridge (``sensor``)."""
     check_consumer(consumer)
@@ -158,5 +158,32 @@ def build_sqs_source(
         ),
         depends_on=depends,
     )
-    sensor = add_bridge(scope, metaflow=metaflow, name=name, bridge_kwargs=bridge_kwargs)
+    sensor = add_bridge_sensor(scope, metaflow=metaflow, bridge=bridge)
     return SqsSourceParts(identity, event_source, sensor)
+
+
+def plan_sqs_bridge(
+    metaflow: MetaflowEvents,
+    name: str,
+    *,
+    event: str,
+    mapping: tuple[dict[str, PayloadField], PayloadField, str, EventFilters],
+    user_filters: EventFilters | None,
+) -> tuple[str, Bridge]:
+    """Validate an SQS blueprint's bridge before any resource exists: (event key, bridge)."""
+    fields, id_field, timestamp_jq, sensor_filters = mapping
+    if user_filters is not None:
+        sensor_filters = sensor_filters & user_filters
+    event_name = event_key(event)
+    bridge = plan_bridge(
+        metaflow,
+        name,
+        event=event,
+        event_source_name=name,
+        event_name=event_name,
+        payload=fields,
+        id=id_field,
+        timestamp_jq=timestamp_jq,
+        filters=sensor_filters,
+    )
+    return event_name, bridge
