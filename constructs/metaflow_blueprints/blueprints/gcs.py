@@ -8,14 +8,18 @@ from typing import Any
 
 from metaflow_blueprints.argo import DataFilter, EventFilters
 from metaflow_blueprints.argo.filters import Filter
-from metaflow_blueprints.blueprints.base import as_filters, base_name, event_key
+from metaflow_blueprints.blueprints.base import (
+    add_bridge_sensor,
+    as_filters,
+    base_name,
+    event_key,
+    plan_bridge,
+)
 from metaflow_blueprints.blueprints.pubsub import (
     PubSubConsumer,
     PubSubConsumerProps,
-    add_sensor,
     address,
     message_payload,
-    plan_bridge,
 )
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.gcp.common import LABELS, check_project
@@ -171,9 +175,9 @@ class GcsToMetaflow(Construct):
                 suffix,
                 "must be a literal string: it becomes an anchored regex in the Sensor.",
             )
-        attributes = dict(custom_attributes) if custom_attributes is not None else {
-            "metaflow-event": event
-        }
+        attributes = (
+            dict(custom_attributes) if custom_attributes is not None else {"metaflow-event": event}
+        )
         for key in attributes:
             if not isinstance(key, str) or not key or key.startswith("goog"):
                 raise BlueprintError(
@@ -199,6 +203,7 @@ class GcsToMetaflow(Construct):
         user_filters = as_filters(filters)
         own = EventFilters.all(sensor_filters)
         bridge = plan_bridge(
+            metaflow,
             self.name,
             event=event,
             event_source_name=self.name,
@@ -259,7 +264,7 @@ class GcsToMetaflow(Construct):
         self.subscription_id = consumer.subscription_id
         self.identity = consumer.identity
         self.event_source = consumer.event_source
-        self.sensor = add_sensor(self, metaflow, bridge)
+        self.sensor = add_bridge_sensor(self, metaflow=metaflow, bridge=bridge)
 
 
 def _check_bucket(bucket: str) -> None:

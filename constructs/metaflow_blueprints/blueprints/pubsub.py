@@ -19,14 +19,20 @@ from metaflow_blueprints.argo import (
     derive_name,
 )
 from metaflow_blueprints.argo.filters import Filter
-from metaflow_blueprints.blueprints.base import as_filters, base_name, event_key
+from metaflow_blueprints.blueprints.base import (
+    add_bridge_sensor,
+    as_filters,
+    base_name,
+    event_key,
+    plan_bridge,
+)
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.gcp.common import LABELS, check_account_id, check_project
 from metaflow_blueprints.gcp.common import topic_path as full_topic_path
 from metaflow_blueprints.gcp.identity import PubSubSubscriberIdentity
 from metaflow_blueprints.gcp.subscription import PubSubSubscription, check_subscription_settings
-from metaflow_blueprints.k8s.manifests import ArgoEventSource, ArgoSensor
-from metaflow_blueprints.metaflow import Bridge, PayloadField, bridge_sensor_name, check_event
+from metaflow_blueprints.k8s.manifests import ArgoEventSource
+from metaflow_blueprints.metaflow import PayloadField, check_event
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY
 from metaflow_blueprints.metaflow.payload import split_path
 from metaflow_blueprints.metaflow_events import MetaflowEvents
@@ -98,7 +104,7 @@ def message_payload(
         if not isinstance(spec, str):
             raise BlueprintError(where, spec, "must be a dotted path or a PayloadField.")
         if spec.startswith("attributes."):
-            escaped = spec[len("attributes."):].replace(".", "\\.")
+            escaped = spec[len("attributes.") :].replace(".", "\\.")
             split_path(escaped, where)
             out[key] = PayloadField.path(escaped, root=["attributes"])
             continue
@@ -245,16 +251,6 @@ class PubSubConsumer:
         )
 
 
-def plan_bridge(name: str, **bridge: Any) -> Bridge:
-    """The blueprint's bridge, built (and so validated) before any resource exists."""
-    return Bridge(sensor_name=bridge_sensor_name(name), **bridge)
-
-
-def add_sensor(scope: Construct, metaflow: MetaflowEvents, bridge: Bridge) -> ArgoSensor:
-    """The bridge Sensor (construct id ``sensor``)."""
-    return ArgoSensor(scope, "sensor", sensor=bridge.sensor(metaflow.target))
-
-
 class PubSubToMetaflow(Construct):
     """Start every flow with ``@trigger(event=event)`` when a message arrives on a topic.
 
@@ -364,6 +360,7 @@ class PubSubToMetaflow(Construct):
         attribute_set = EventFilters.all(attribute_filters(attributes_filter))
         combined = user_filters & attribute_set if user_filters else attribute_set
         bridge = plan_bridge(
+            metaflow,
             self.name,
             event=event,
             event_source_name=self.name,
@@ -400,4 +397,4 @@ class PubSubToMetaflow(Construct):
         self.subscription_id = consumer.subscription_id
         self.identity = consumer.identity
         self.event_source = consumer.event_source
-        self.sensor = add_sensor(self, metaflow, bridge)
+        self.sensor = add_bridge_sensor(self, metaflow=metaflow, bridge=bridge)
