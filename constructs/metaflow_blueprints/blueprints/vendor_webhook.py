@@ -28,8 +28,8 @@ from metaflow_blueprints.metaflow.bridge import MANAGED_BY
 from metaflow_blueprints.metaflow.jq import NOW
 from metaflow_blueprints.metaflow.payload import gjson_path, jq_getpath, split_path
 from metaflow_blueprints.metaflow_events import MetaflowEvents
-from metaflow_blueprints.runtime import Construct, TerraformOutput, is_unresolved
-from metaflow_blueprints.webhooks.ingress import WebhookIngress, WebhookIngressResource
+from metaflow_blueprints.runtime import Construct, is_unresolved
+from metaflow_blueprints.webhooks.ingress import WebhookIngress, expose_webhook
 from metaflow_blueprints.webhooks.secret_path import SecretPath, check_byte_length
 
 #: Where the bridge's jq transform puts the Metaflow payload next to the event data; sensor
@@ -169,36 +169,18 @@ class VendorWebhook(Construct):
             ),
         )
         self.sensor = add_bridge_sensor(self, metaflow=metaflow, bridge=bridge)
-        service = f"{self.name}-eventsource-svc"
-        self.url: str = f"http://{service}.{namespace}.svc:{port}{path}"
-        TerraformOutput(
+        exposed = expose_webhook(
             self,
-            "url",
-            value=self.url,
-            sensitive=True,
-            description="In-cluster webhook URL (its path is the secret).",
+            name=self.name,
+            namespace=namespace,
+            port=port,
+            path=path,
+            ingress=ingress,
+            secret_path=True,
         )
-        self.ingress: WebhookIngressResource | None = None
-        self.external_url: str | None = None
-        if ingress is not None:
-            self.ingress = WebhookIngressResource(
-                self,
-                "ingress",
-                props=ingress,
-                name=self.name,
-                namespace=namespace,
-                service_name=service,
-                port=port,
-                path=path,
-            )
-            self.external_url = self.ingress.url
-            TerraformOutput(
-                self,
-                "external_url",
-                value=self.external_url,
-                sensitive=True,
-                description="Public webhook URL to give the vendor (its path is the secret).",
-            )
+        self.url: str = exposed.url
+        self.ingress = exposed.ingress
+        self.external_url = exposed.external_url
 
     def store_signing_secret(self, value: str) -> KubernetesSecret:
         """Keep the vendor's signing secret in Secret ``<name>-signing`` (key ``secret``).

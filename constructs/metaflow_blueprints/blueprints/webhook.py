@@ -21,7 +21,7 @@ from metaflow_blueprints.metaflow import PayloadField, check_event
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.runtime import Construct, TerraformOutput
-from metaflow_blueprints.webhooks.ingress import WebhookIngress, WebhookIngressResource
+from metaflow_blueprints.webhooks.ingress import WebhookIngress, expose_webhook
 from metaflow_blueprints.webhooks.token import WebhookToken
 
 
@@ -124,26 +124,18 @@ class WebhookToMetaflow(Construct):
             depends_on=[self.token.secret.secret] if self.token else (),
         )
         self.sensor = add_bridge_sensor(self, metaflow=metaflow, bridge=bridge)
-        service = f"{self.name}-eventsource-svc"
-        self.url = f"http://{service}.{namespace}.svc:{port}{path}"
-        TerraformOutput(self, "url", value=self.url, description="In-cluster webhook URL.")
-        self.ingress: WebhookIngressResource | None = None
-        self.external_url: str | None = None
-        if ingress is not None:
-            self.ingress = WebhookIngressResource(
-                self,
-                "ingress",
-                props=ingress,
-                name=self.name,
-                namespace=namespace,
-                service_name=service,
-                port=port,
-                path=path,
-            )
-            self.external_url = self.ingress.url
-            TerraformOutput(
-                self, "external_url", value=self.external_url, description="Public URL."
-            )
+        exposed = expose_webhook(
+            self,
+            name=self.name,
+            namespace=namespace,
+            port=port,
+            path=path,
+            ingress=ingress,
+            secret_path=False,
+        )
+        self.url = exposed.url
+        self.ingress = exposed.ingress
+        self.external_url = exposed.external_url
         if self.token is not None:
             TerraformOutput(
                 self,

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from metaflow_blueprints.errors import BlueprintError, is_placeholder
-from metaflow_blueprints.runtime import Construct, provider_module
+from metaflow_blueprints.runtime import Construct, TerraformOutput, provider_module
 
 #: ingress-nginx's source-IP allowlist annotation.
 NGINX_ALLOWLIST = "nginx.ingress.kubernetes.io/whitelist-source-range"
@@ -111,3 +111,60 @@ class WebhookIngressResource(Construct):
                 ],
             ),
         )
+
+
+@dataclass(frozen=True)
+class ExposedWebhook:
+    """What :func:`expose_webhook` created: URLs and the optional Ingress."""
+
+    url: str
+    ingress: WebhookIngressResource | None
+    external_url: str | None
+
+
+def expose_webhook(
+    scope: Construct,
+    *,
+    name: str,
+    namespace: str,
+    port: int,
+    path: str,
+    ingress: WebhookIngress | None,
+    secret_path: bool,
+) -> ExposedWebhook:
+    """Outputs for a webhook EventSource's URLs, plus its Ingress when asked for.
+
+    Creates, in ``scope``: output ``url`` (in-cluster), and with ``ingress`` an Ingress
+    (id ``ingress``) and output ``external_url``. With ``secret_path`` (the path is the
+    credential) both outputs are sensitive.
+    """
+    service = f"{name}-eventsource-svc"
+    url = f"http://{service}.{namespace}.svc:{port}{path}"
+    secret_note = " (its path is the secret)" if secret_path else ""
+    TerraformOutput(
+        scope,
+        "url",
+        value=url,
+        sensitive=secret_path or None,
+        description=f"In-cluster webhook URL{secret_note}.",
+    )
+    if ingress is None:
+        return ExposedWebhook(url, None, None)
+    resource = WebhookIngressResource(
+        scope,
+        "ingress",
+        props=ingress,
+        name=name,
+        namespace=namespace,
+        service_name=service,
+        port=port,
+        path=path,
+    )
+    TerraformOutput(
+        scope,
+        "external_url",
+        value=resource.url,
+        sensitive=secret_path or None,
+        description=f"Public webhook URL{secret_note}.",
+    )
+    return ExposedWebhook(url, resource, resource.url)
