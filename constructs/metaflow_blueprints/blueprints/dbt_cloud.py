@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from metaflow_blueprints.argo import DataFilter
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.blueprints.vendor_webhook import (
+    PAYLOAD_ROOT,
     VendorWebhook,
     check_register,
     check_values,
@@ -18,7 +19,7 @@ from metaflow_blueprints.blueprints.vendor_webhook import (
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.metaflow_events import MetaflowEvents
-from metaflow_blueprints.runtime import Construct, is_unresolved
+from metaflow_blueprints.runtime import Construct, Fn, is_unresolved
 from metaflow_blueprints.webhooks.ingress import WebhookIngress
 from metaflow_blueprints.webhooks.vendors import DbtCloudWebhook
 
@@ -132,9 +133,18 @@ class DbtCloudToMetaflow(VendorWebhook):
                 "cannot be set with register_webhook=True: dbt Cloud generates the secret.",
                 "Drop signing_secret; the registered webhook's secret is stored instead.",
             )
+        if is_unresolved(account):
+            # A Terraform value cannot be regex-escaped in Python; Terraform's regex() fails
+            # the plan unless it is all digits, which need no escaping.
+            numeric = Fn.regex("^[0-9]+$", account)
+            account_filter = DataFilter.at(f"{PAYLOAD_ROOT}.account_id").string().matches(
+                f"^{numeric}$"
+            )
+        else:
+            account_filter = payload_equals("account_id", [account])
         filters: list[Filter] = [
             DataFilter.at("body.eventType").string().equals(EVENT_TYPE),
-            payload_equals("account_id", [account]),
+            account_filter,
             DataFilter.at("body.data.runStatus").string().equals(*(wanted or ())),
         ]
         if jobs:

@@ -31,6 +31,9 @@ from metaflow_blueprints.runtime import (
 
 _TOKEN_SLUG = re.compile(r"tftoken-token-(\d+)")
 _LEFTOVER = re.compile(r"tftoken", re.IGNORECASE)
+#: cdktf encodes number tokens as huge negative doubles; formatted into a string in Python
+#: (an f-string, ``json.dumps``) they survive as text such as ``-8.109562212591379e+298``.
+_NUMBER_TOKEN = re.compile(r"-\d\.\d+e\+(2[89]\d|3\d\d)")
 
 
 class ExportError(RuntimeError):
@@ -75,16 +78,21 @@ def build(spec: ModuleSpec) -> Module:
     slugs: dict[str, str] = {}
     for item in spec.inputs:
         variable = TerraformVariable(stack, item.name, type=item.type)
-        token = variable.string_value if item.type == "string" else variable.value
+        token: Any = variable.value
+        if item.type == "string":
+            token = variable.string_value
+        elif item.type == "number":
+            token = variable.number_value
         tokens[item.name] = token
         if item.derived is not None:
             slugs[slug(str(token))] = item.derived
     blueprint = spec.build(stack, tokens)
     for out in spec.outputs:
+        # Outputs may share a name with a variable (Terraform allows it; construct ids don't).
         TerraformOutput(
-            stack, out.name, value=out.value(blueprint), description=out.description,
-            sensitive=out.sensitive or None,
-        )
+            stack, f"output_{out.name}", value=out.value(blueprint),
+            description=out.description, sensitive=out.sensitive or None,
+        ).override_logical_id(out.name)
     doc = synth_stack(stack)
     docs = param_docs(spec.blueprint)
     variables = {item.name: _variable(item, _description(item, docs)) for item in spec.inputs}
@@ -95,6 +103,8 @@ def _variable(item: Input, description: str) -> dict[str, Any]:
     body: dict[str, Any] = {"type": item.type, "description": description}
     if not item.required:
         body["default"] = item.default
+    if not item.nullable:
+        body["nullable"] = False
     if item.sensitive:
         body["sensitive"] = True
     if item.validations:
@@ -139,7 +149,13 @@ def _clean(
     }
     if "data" in doc:
         module["data"] = _replace_slugs(_strip_comments(doc["data"]), slugs)
-    leftover = _LEFTOVER.search(json.dumps(module))
+    text = json.dumps(module)
+    if _NUMBER_TOKEN.search(text):
+        raise ExportError(
+            f"{spec.name}: a number variable was formatted into a string in Python (a cdktf "
+            "number token survived as text); keep that input a generation-time constant."
+        )
+    leftover = _LEFTOVER.search(text)
     if leftover:
         raise ExportError(
             f"{spec.name}: the blueprint computed a value in Python from a Terraform variable "
@@ -205,15 +221,11 @@ def write(
 def example_block(module: Module) -> str:
     """An unformatted ``module`` block calling ``module`` with its required inputs."""
     lines = [f'source = "./modules/{module.spec.name}"']
-    for name, body in module.doc["variable"].items():
-        if "default" not in body:
-            lines.append(f"{name} = {hcl.quote(_example_value(name))}")
+    for item in module.spec.inputs:
+        if item.required:
+            lines.append(f"{item.name} = {hcl.quote(item.example or f'<{item.name}>')}")
     lines.append('namespace = "metaflow"')
     return f'module "{module.spec.name}" {{\n' + "\n".join(lines) + "\n}\n"
-
-
-def _example_value(name: str) -> str:
-    return {"name": "orders-ready", "event": "orders.ready"}.get(name, f"<{name}>")
 
 
 def render_readme(module: Module, example: str) -> str:

@@ -76,6 +76,11 @@ class Input:
     #: Literal that replaces names the construct derives in Python from this input's token
     #: (``derive_name(token)``): e.g. ``${var.name}`` for an object-name stem.
     derived: str | None = None
+    #: ``False`` writes ``nullable = false``: an explicit null then means the default.
+    nullable: bool = True
+    #: Value shown for this input in the README's example ``module`` block (HCL literal
+    #: text is quoted for you). Default ``<name>``.
+    example: str | None = None
 
     @property
     def required(self) -> bool:
