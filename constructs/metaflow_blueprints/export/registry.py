@@ -572,7 +572,9 @@ def _pubsub() -> ModuleSpec:
                         "starting with a letter) or projects/<project>/topics/<id>.",
                     ),
                     Validation(
-                        regex=f"^(projects/[^/]+/topics/)?{NOT_GOOG[1:]}",
+                        # The last path segment (the topic id) must not start with goog.
+                        regex=r"^([^/]+/)*([^Gg/]|[Gg]([^Oo/]|$)|[Gg][Oo]([^Oo/]|$)|"
+                        r"[Gg][Oo][Oo]([^Gg/]|$))[^/]*$",
                         message="must not name a topic starting with 'goog'.",
                     ),
                 ),
@@ -739,9 +741,10 @@ VENDOR_NOTES = (
     "docs/webhooks.md before exposing it. No source-IP allowlist, annotations or signing "
     "secret Secret (`allowed_source_ranges`, `annotations`, `signing_secret` need the "
     "construct).",
-    "The webhook is not registered with the vendor (no vendor provider in this module): "
-    "register `terraform output -raw <module>.external_url` by hand.",
-    "Port 12000; statuses and other filters are fixed as listed above.",
+    "The webhook is not registered with the vendor (no vendor provider in this module, "
+    "`register_webhook` needs the construct): pass `module.<name>.external_url` to a "
+    "sensitive root output and register the URL by hand.",
+    "Port 12000 and a 32-byte random path are fixed.",
 )
 
 
