@@ -138,10 +138,10 @@ def _gcp(fn: str) -> Callable[[str], object]:
 
 
 def _dbt_account(value: str) -> None:
-    from metaflow_blueprints.blueprints.dbt_cloud import _NUMERIC
+    from metaflow_blueprints.blueprints.dbt_cloud import NUMERIC_ID
     from metaflow_blueprints.blueprints.vendor_webhook import check_values
 
-    check_values("account_id", [value], pattern=_NUMERIC)
+    check_values("account_id", [value], pattern=NUMERIC_ID)
 
 
 def _host(value: str) -> None:

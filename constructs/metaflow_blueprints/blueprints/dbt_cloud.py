@@ -27,7 +27,7 @@ from metaflow_blueprints.webhooks.vendors import DbtCloudWebhook
 EVENT_TYPE = "job.run.completed"
 #: ``data.runStatus`` values dbt Cloud sends on ``job.run.completed``.
 RUN_STATUSES = ("Success", "Errored", "Cancelled")
-_NUMERIC = re.compile(r"^[0-9]+$")
+NUMERIC_ID = re.compile(r"^[0-9]+$")
 _HINT = "dbt Cloud ids are numbers written as strings, e.g. '12345'."
 
 #: Payload key -> path in the webhook body (``data.*`` is dbt's ``data`` object).
@@ -114,10 +114,10 @@ class DbtCloudToMetaflow(VendorWebhook):
         signing_secret: str | None = None,
         name: str | None = None,
     ) -> None:
-        (account,) = check_values("account_id", [account_id], pattern=_NUMERIC, hint=_HINT) or ()
-        jobs = check_values("job_ids", job_ids, pattern=_NUMERIC, hint=_HINT)
+        (account,) = check_values("account_id", [account_id], pattern=NUMERIC_ID, hint=_HINT) or ()
+        jobs = check_values("job_ids", job_ids, pattern=NUMERIC_ID, hint=_HINT)
         environments = check_values(
-            "environment_ids", environment_ids, pattern=_NUMERIC, hint=_HINT
+            "environment_ids", environment_ids, pattern=NUMERIC_ID, hint=_HINT
         )
         wanted = check_values("statuses", statuses, pattern=re.compile(r".+"))
         for status in wanted or ():

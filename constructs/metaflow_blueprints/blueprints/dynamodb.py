@@ -36,7 +36,7 @@ from metaflow_blueprints.runtime import Construct, is_unresolved, provider_modul
 
 EventName = Literal["INSERT", "MODIFY", "REMOVE"]
 _EVENT_NAMES = ("INSERT", "MODIFY", "REMOVE")
-_TABLE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 _ATTRIBUTE = re.compile(r"^[A-Za-z0-9_\-:$ ]{1,255}$")
 #: Payload keys the blueprint always sets.
 FIXED_KEYS = ("table", "event_name", "sequence_number", "approximate_creation_time")
@@ -115,7 +115,7 @@ class DynamoDbToMetaflow(Construct):
         check_event(event)
         check_consumer(consumer)
         if not is_unresolved(table_name) and (
-            not isinstance(table_name, str) or not _TABLE.fullmatch(table_name)
+            not isinstance(table_name, str) or not TABLE_NAME.fullmatch(table_name)
         ):
             raise BlueprintError(
                 "table_name",

@@ -69,6 +69,10 @@ def _literal(field: str, value: str | None) -> str | None:
     return value
 
 
+#: A GCS bucket name (the name, not a gs:// URL).
+GCS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
+
+
 class GcsToMetaflow(Construct):
     """Start every flow with ``@trigger(event=event)`` when an object changes in a bucket.
 
@@ -270,7 +274,7 @@ class GcsToMetaflow(Construct):
 def _check_bucket(bucket: str) -> None:
     if is_unresolved(bucket):
         return
-    valid = isinstance(bucket, str) and re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]", bucket)
+    valid = isinstance(bucket, str) and GCS_BUCKET.fullmatch(bucket)
     if not valid:
         raise BlueprintError(
             "bucket_name",

@@ -27,7 +27,7 @@ from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
 
 Delivery = Literal["notification", "eventbridge"]
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _EVENT_TYPE = re.compile(r"^s3:[A-Za-z]+(:([A-Za-z]+|\*))?$")
 
 #: S3 event type -> (EventBridge detail-type, detail.reason or None)
@@ -248,7 +248,7 @@ class S3ToMetaflow(Construct):
 def _check_bucket(bucket: str) -> None:
     if is_unresolved(bucket):
         return
-    if not isinstance(bucket, str) or not _BUCKET.fullmatch(bucket) or ".." in bucket:
+    if not isinstance(bucket, str) or not BUCKET_NAME.fullmatch(bucket) or ".." in bucket:
         raise BlueprintError(
             "bucket_name",
             bucket,

@@ -11,13 +11,14 @@ from typing import Any
 
 from metaflow_blueprints.argo.eventsource import WEBHOOK_ENDPOINT
 from metaflow_blueprints.argo.names import NAMESPACE_NAME, OBJECT_NAME
-from metaflow_blueprints.blueprints.dbt_cloud import _NUMERIC as DBT_NUMERIC
-from metaflow_blueprints.blueprints.dynamodb import _TABLE as DYNAMODB_TABLE
-from metaflow_blueprints.blueprints.s3 import _BUCKET as S3_BUCKET
+from metaflow_blueprints.blueprints.dbt_cloud import NUMERIC_ID as DBT_NUMERIC
+from metaflow_blueprints.blueprints.dynamodb import TABLE_NAME as DYNAMODB_TABLE
+from metaflow_blueprints.blueprints.gcs import GCS_BUCKET
+from metaflow_blueprints.blueprints.s3 import BUCKET_NAME as S3_BUCKET
 from metaflow_blueprints.export.spec import Input, ModuleSpec, Output, Validation
-from metaflow_blueprints.gcp.common import _ACCOUNT_ID as GCP_ACCOUNT_ID
-from metaflow_blueprints.gcp.common import _PROJECT_ID as GCP_PROJECT_ID
-from metaflow_blueprints.gcp.common import _RESOURCE_ID as GCP_RESOURCE_ID
+from metaflow_blueprints.gcp.common import ACCOUNT_ID as GCP_ACCOUNT_ID
+from metaflow_blueprints.gcp.common import PROJECT_ID as GCP_PROJECT_ID
+from metaflow_blueprints.gcp.common import RESOURCE_ID as GCP_RESOURCE_ID
 from metaflow_blueprints.metaflow.bridge import default_webhook_url
 from metaflow_blueprints.metaflow.contract import BRIDGE_SENSOR_PREFIX, EVENT_NAME
 from metaflow_blueprints.runtime import Fn
@@ -25,7 +26,6 @@ from metaflow_blueprints.runtime import Fn
 #: Kubernetes namespace (DNS-1123 label), as ``MetaflowEvents`` checks it.
 NAMESPACE = NAMESPACE_NAME.pattern
 #: ``GcsToMetaflow``'s bucket check (an inline ``fullmatch`` there), anchored for Terraform.
-GCS_BUCKET = r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$"
 #: Longest ``name`` a module accepts: the bridge sensor is ``mfb--<name>`` (47 at most). The
 #: construct hashes longer stems; Terraform cannot reproduce that hash, so modules refuse them.
 NAME_MAX = 47 - len(BRIDGE_SENSOR_PREFIX)
@@ -631,7 +631,7 @@ def _gcs() -> ModuleSpec:
                 "bucket_name",
                 validations=(
                     Validation(
-                        regex=GCS_BUCKET,
+                        regex=GCS_BUCKET.pattern,
                         message="is not a GCS bucket name: 3-222 lower-case letters, digits, "
                         "'-', '_', '.' (the bare name, without gs://).",
                     ),

@@ -10,10 +10,10 @@ from metaflow_blueprints.runtime import is_unresolved
 #: Labels put on every GCP resource the library creates.
 LABELS = {"managed-by": "metaflow-blueprints"}
 
-_PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
-_RESOURCE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$")
+PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+RESOURCE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$")
 _RESOURCE_PATH = re.compile(r"^projects/([^/]+)/(topics|subscriptions)/([^/]+)$")
-_ACCOUNT_ID = re.compile(r"^[a-z]([-a-z0-9]{4,28}[a-z0-9])$")
+ACCOUNT_ID = re.compile(r"^[a-z]([-a-z0-9]{4,28}[a-z0-9])$")
 _KMS_KEY = re.compile(r"^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$")
 
 
@@ -21,7 +21,7 @@ def check_project(field: str, value: str) -> str:
     """Raise unless ``value`` is a GCP project id (6-30 characters); return it."""
     if is_unresolved(value):
         return value
-    if not isinstance(value, str) or not _PROJECT_ID.fullmatch(value):
+    if not isinstance(value, str) or not PROJECT_ID.fullmatch(value):
         raise BlueprintError(
             field,
             value,
@@ -38,7 +38,7 @@ def check_resource_id(field: str, value: str) -> str:
         return value
     if (
         not isinstance(value, str)
-        or not _RESOURCE_ID.fullmatch(value)
+        or not RESOURCE_ID.fullmatch(value)
         or value.lower().startswith("goog")
     ):
         raise BlueprintError(
@@ -72,7 +72,7 @@ def check_account_id(field: str, value: str) -> str:
     """Raise unless ``value`` is a Google service-account id (6-30 characters)."""
     if is_unresolved(value):
         return value
-    if not isinstance(value, str) or not _ACCOUNT_ID.fullmatch(value):
+    if not isinstance(value, str) or not ACCOUNT_ID.fullmatch(value):
         raise BlueprintError(
             field,
             value,
