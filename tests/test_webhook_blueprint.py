@@ -214,6 +214,7 @@ def test_metaflow_webhook_auth_token_becomes_a_bearer_header_secret() -> None:
         ({"name": "Bad_Name"}, "name"),
         ({"filters": "body.x"}, "filters"),
         ({"payload": {"name": "x"}}, "payload"),
+        ({"metaflow": "metaflow"}, "metaflow"),
     ],
 )
 def test_bad_input_is_refused_before_anything_is_created(

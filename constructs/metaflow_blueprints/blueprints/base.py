@@ -64,10 +64,16 @@ def as_payload(
     return out
 
 
-def plan_bridge(metaflow: MetaflowEvents, name: str, **bridge: Any) -> Bridge:
-    """Validate a blueprint's bridge (no resources yet): call before creating anything."""
+def check_metaflow(metaflow: object) -> MetaflowEvents:
+    """Raise unless ``metaflow`` is a :class:`MetaflowEvents` construct; return it."""
     if not isinstance(metaflow, MetaflowEvents):
         raise BlueprintError("metaflow", metaflow, "must be a MetaflowEvents construct.")
+    return metaflow
+
+
+def plan_bridge(metaflow: MetaflowEvents, name: str, **bridge: Any) -> Bridge:
+    """Validate a blueprint's bridge (no resources yet): call before creating anything."""
+    check_metaflow(metaflow)
     return Bridge(sensor_name=bridge_sensor_name(name), **bridge)
 
 
@@ -76,19 +82,3 @@ def add_bridge_sensor(
 ) -> ArgoSensor:
     """Create the bridge Sensor planned with :func:`plan_bridge` (construct id ``sensor``)."""
     return ArgoSensor(scope, "sensor", sensor=bridge.sensor(metaflow.target), depends_on=depends_on)
-
-
-def add_bridge(
-    scope: Construct,
-    *,
-    metaflow: MetaflowEvents,
-    name: str,
-    bridge_kwargs: Mapping[str, Any],
-    depends_on: Sequence[Any] = (),
-) -> ArgoSensor:
-    """:func:`plan_bridge` then :func:`add_bridge_sensor`.
-
-    Prefer the two steps: plan before creating any resource so bad input creates nothing.
-    """
-    bridge = plan_bridge(metaflow, name, **bridge_kwargs)
-    return add_bridge_sensor(scope, metaflow=metaflow, bridge=bridge, depends_on=depends_on)

@@ -137,8 +137,8 @@ class DbtCloudToMetaflow(VendorWebhook):
             # A Terraform value cannot be regex-escaped in Python; Terraform's regex() fails
             # the plan unless it is all digits, which need no escaping.
             numeric = Fn.regex("^[0-9]+$", account)
-            account_filter = DataFilter.at(f"{PAYLOAD_ROOT}.account_id").string().matches(
-                f"^{numeric}$"
+            account_filter = (
+                DataFilter.at(f"{PAYLOAD_ROOT}.account_id").string().matches(f"^{numeric}$")
             )
         else:
             account_filter = payload_equals("account_id", [account])

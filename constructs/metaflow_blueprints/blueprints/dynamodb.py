@@ -21,7 +21,7 @@ from metaflow_blueprints.aws import policies
 from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.identity import SqsConsumer, check_consumer
 from metaflow_blueprints.aws.queue import EventQueue
-from metaflow_blueprints.blueprints.base import as_filters, base_name
+from metaflow_blueprints.blueprints.base import as_filters, base_name, check_metaflow
 from metaflow_blueprints.blueprints.sqs_source import (
     build_sqs_source,
     check_queue_choice,
@@ -110,8 +110,7 @@ class DynamoDbToMetaflow(Construct):
     ) -> None:
         super().__init__(scope, id)
         # --- validate everything before creating anything --------------------------------
-        if not isinstance(metaflow, MetaflowEvents):
-            raise BlueprintError("metaflow", metaflow, "must be a MetaflowEvents construct.")
+        check_metaflow(metaflow)
         check_event(event)
         check_consumer(consumer)
         if not is_unresolved(table_name) and (

@@ -12,6 +12,7 @@ from metaflow_blueprints.blueprints.base import (
     add_bridge_sensor,
     as_filters,
     base_name,
+    check_metaflow,
     event_key,
     plan_bridge,
 )
@@ -149,8 +150,7 @@ class GcsToMetaflow(Construct):
     ) -> None:
         super().__init__(scope, id)
         check_event(event)
-        if not isinstance(metaflow, MetaflowEvents):
-            raise BlueprintError("metaflow", metaflow, "must be a MetaflowEvents construct.")
+        check_metaflow(metaflow)
         _check_bucket(bucket_name)
         if bucket_project is not None:
             check_project("bucket_project", bucket_project)

@@ -23,6 +23,7 @@ from metaflow_blueprints.blueprints.base import (
     add_bridge_sensor,
     as_filters,
     base_name,
+    check_metaflow,
     event_key,
     plan_bridge,
 )
@@ -325,8 +326,7 @@ class PubSubToMetaflow(Construct):
     ) -> None:
         super().__init__(scope, id)
         check_event(event)
-        if not isinstance(metaflow, MetaflowEvents):
-            raise BlueprintError("metaflow", metaflow, "must be a MetaflowEvents construct.")
+        check_metaflow(metaflow)
         props = PubSubConsumerProps(
             project=project,
             subscription_id=subscription_id,

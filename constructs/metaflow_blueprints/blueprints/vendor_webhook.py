@@ -17,6 +17,7 @@ from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.blueprints.base import (
     add_bridge_sensor,
     base_name,
+    check_metaflow,
     event_key,
     plan_bridge,
 )
@@ -125,8 +126,7 @@ class VendorWebhook(Construct):
         signing_secret: str | None,
     ) -> None:
         check_event(event)
-        if not isinstance(metaflow, MetaflowEvents):
-            raise BlueprintError("metaflow", metaflow, "must be a MetaflowEvents construct.")
+        check_metaflow(metaflow)
         if ingress is not None and not isinstance(ingress, WebhookIngress):
             raise BlueprintError("ingress", ingress, "must be a WebhookIngress.")
         if signing_secret is not None and not (isinstance(signing_secret, str) and signing_secret):

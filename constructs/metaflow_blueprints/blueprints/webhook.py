@@ -12,6 +12,7 @@ from metaflow_blueprints.blueprints.base import (
     as_filters,
     as_payload,
     base_name,
+    check_metaflow,
     event_key,
     plan_bridge,
 )
@@ -83,7 +84,7 @@ class WebhookToMetaflow(Construct):
         if ingress is not None and not isinstance(ingress, WebhookIngress):
             raise BlueprintError("ingress", ingress, "must be a WebhookIngress.")
         self.name = base_name(self, name)
-        namespace = metaflow.namespace if isinstance(metaflow, MetaflowEvents) else ""
+        namespace = check_metaflow(metaflow).namespace
         path = endpoint if endpoint is not None else f"/{self.name}"
         generate_token = auth == "bearer" and auth_secret is None
         token_secret = f"{self.name}-token"
