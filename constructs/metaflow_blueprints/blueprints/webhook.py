@@ -41,7 +41,8 @@ class WebhookToMetaflow(Construct):
     :param filters: sensor filters on the event data (``body.*``, ``header.*`` paths).
         Default: every request starts the flows.
     :param id_path: dotted path of a delivery id in the body, so retried deliveries keep
-        their id. Default: the Argo event id (new for each delivery).
+        their id; requests without it are dropped. Default: the Argo event id (new for each
+        delivery).
     :param endpoint: URL path. Default ``/<name>``.
     :param port: container port of the webhook server. Default 12000.
     :param method: ``POST`` (JSON body) or ``GET`` (query parameters). Default ``POST``.
