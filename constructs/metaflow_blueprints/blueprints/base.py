@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from metaflow_blueprints.argo import EventFilters, check_object_name, derive_name
@@ -44,23 +44,31 @@ def as_filters(filters: EventFilters | Sequence[Filter] | None) -> EventFilters 
 
 
 def as_payload(
-    payload: Mapping[str, str | PayloadField] | None, *, root: Sequence[str | int]
+    payload: Mapping[str, str | PayloadField] | None,
+    *,
+    root: Sequence[str | int] = (),
+    field_for: Callable[[str, str], PayloadField] | None = None,
 ) -> dict[str, PayloadField]:
-    """Turn ``{"key": "dotted.path"}`` (paths below ``root``) into payload fields."""
+    """Turn ``{"key": "dotted.path"}`` into payload fields.
+
+    String specs become ``PayloadField.path(spec, root=root)``, or ``field_for(where, spec)``
+    when a source reads its paths differently (``where`` names the prop for errors).
+    """
     if payload is None:
         return {}
     if not isinstance(payload, Mapping):
         raise BlueprintError("payload", payload, "must map payload keys to paths or PayloadFields.")
     out: dict[str, PayloadField] = {}
     for key, spec in payload.items():
+        where = f"payload[{key!r}]"
         if isinstance(spec, PayloadField):
             out[key] = spec
-        elif isinstance(spec, str):
-            out[key] = PayloadField.path(spec, root=root)
+        elif not isinstance(spec, str):
+            raise BlueprintError(where, spec, "must be a dotted path or a PayloadField.")
+        elif field_for is not None:
+            out[key] = field_for(where, spec)
         else:
-            raise BlueprintError(
-                f"payload[{key!r}]", spec, "must be a dotted path or a PayloadField."
-            )
+            out[key] = PayloadField.path(spec, root=root)
     return out
 
 

@@ -22,6 +22,7 @@ from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.blueprints.base import (
     add_bridge_sensor,
     as_filters,
+    as_payload,
     base_name,
     check_metaflow,
     event_key,
@@ -92,41 +93,30 @@ def message_payload(
     payload: Mapping[str, str | PayloadField] | None, *, json_body: bool
 ) -> dict[str, PayloadField]:
     """Payload keys -> ``attributes.<name>`` / ``body.<path>`` paths of a Pub/Sub message."""
-    if payload is None:
-        return {}
-    if not isinstance(payload, Mapping):
-        raise BlueprintError("payload", payload, "must map payload keys to paths or PayloadFields.")
-    out: dict[str, PayloadField] = {}
-    for key, spec in payload.items():
-        if isinstance(spec, PayloadField):
-            out[key] = spec
-            continue
-        where = f"payload[{key!r}]"
-        if not isinstance(spec, str):
-            raise BlueprintError(where, spec, "must be a dotted path or a PayloadField.")
-        if spec.startswith("attributes."):
-            escaped = spec[len("attributes.") :].replace(".", "\\.")
-            split_path(escaped, where)
-            out[key] = PayloadField.path(escaped, root=["attributes"])
-            continue
-        head = split_path(spec, where)[0]
-        if head == "body" and json_body:
-            out[key] = PayloadField.path(spec)
-        elif head == "body":
-            raise BlueprintError(
-                where,
-                spec,
-                "reads the message body, but json_body=False delivers it base64-encoded.",
-                "Map attributes only, or use a PayloadField.expression with '@base64d'.",
-            )
-        else:
-            raise BlueprintError(
-                where,
-                spec,
-                "must start with 'attributes.' (a message attribute) or 'body' (the JSON body).",
-                "E.g. 'attributes.table' or 'body.order.id'.",
-            )
-    return out
+    return as_payload(payload, field_for=lambda where, spec: _message_field(where, spec, json_body))
+
+
+def _message_field(where: str, spec: str, json_body: bool) -> PayloadField:
+    if spec.startswith("attributes."):
+        escaped = spec[len("attributes.") :].replace(".", "\\.")
+        split_path(escaped, where)
+        return PayloadField.path(escaped, root=["attributes"])
+    head = split_path(spec, where)[0]
+    if head == "body" and json_body:
+        return PayloadField.path(spec)
+    if head == "body":
+        raise BlueprintError(
+            where,
+            spec,
+            "reads the message body, but json_body=False delivers it base64-encoded.",
+            "Map attributes only, or use a PayloadField.expression with '@base64d'.",
+        )
+    raise BlueprintError(
+        where,
+        spec,
+        "must start with 'attributes.' (a message attribute) or 'body' (the JSON body).",
+        "E.g. 'attributes.table' or 'body.order.id'.",
+    )
 
 
 def address(resource: Any) -> str:
