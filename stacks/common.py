@@ -17,7 +17,12 @@ def kubernetes_and_random(stack: Construct, settings: dict[str, Any]) -> None:
 
 
 def metaflow_events(stack: Construct, settings: dict[str, Any]) -> MetaflowEvents:
-    """The cluster's Metaflow setup as described by ``settings``."""
+    """The app's ``platform`` stack when it has one (a dependency), else ``settings``."""
+    from stacks.platform import PlatformStack
+
+    platform = PlatformStack.find(stack)
+    if platform is not None:
+        return MetaflowEvents.from_platform(stack, "metaflow", platform.metaflow)
     return MetaflowEvents(
         stack,
         "metaflow",

@@ -20,6 +20,14 @@ DEFAULTS: dict[str, Any] = {
     "event_bus": "default",
     "webhook_url": None,  # None: Metaflow's reference webhook URL in `namespace`
     "kubeconfig": "~/.kube/config",
+    # The `platform` stack (Argo Events + Metaflow's event side). enabled=false: adopt an
+    # existing install instead; the other stacks then use namespace/event_bus/webhook_url.
+    "platform": {
+        "enabled": True,
+        "namespaced": True,
+        "jetstream_version": "2.10.10",
+        "replicas": 3,
+    },
     "webhook": {
         "event": "data.updated",
         "ingress_host": "hooks.example.com",

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from metaflow_blueprints.argo import RetryStrategy, SecretKeyRef, check_object_name, derive_name
 from metaflow_blueprints.argo.names import NAMESPACE_NAME
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.k8s.objects import KubernetesSecret
 from metaflow_blueprints.metaflow import MetaflowTarget, default_webhook_url
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY
-from metaflow_blueprints.runtime import Construct, is_unresolved
+from metaflow_blueprints.runtime import Construct, TerraformStack, is_unresolved
+
+if TYPE_CHECKING:
+    from metaflow_blueprints.platform import MetaflowEventsSetup
 
 
 class MetaflowEvents(Construct):
@@ -86,6 +91,35 @@ class MetaflowEvents(Construct):
             timeout_seconds=timeout_seconds,
         )
         self.namespace = namespace
+
+    @classmethod
+    def from_platform(
+        cls,
+        scope: Construct,
+        id: str,
+        platform: MetaflowEventsSetup,
+        *,
+        retry: RetryStrategy | None = None,
+        timeout_seconds: int = 10,
+    ) -> MetaflowEvents:
+        """Point blueprints at a ``MetaflowEventsSetup``: its namespace, bus, webhook, auth.
+
+        When ``scope`` is in another stack, that stack gets a dependency on the platform's
+        stack, so ``cdktf deploy '*'`` deploys the platform first.
+        """
+        own, theirs = TerraformStack.of(scope), TerraformStack.of(platform)
+        if own is not theirs:
+            own.add_dependency(theirs)
+        return cls(
+            scope,
+            id,
+            namespace=platform.namespace,
+            event_bus=platform.event_bus_name,
+            webhook_url=platform.webhook_url,
+            webhook_auth_secret=platform.auth_header,
+            retry=retry,
+            timeout_seconds=timeout_seconds,
+        )
 
 
 def _check_namespace(namespace: str) -> None:

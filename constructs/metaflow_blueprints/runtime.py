@@ -55,6 +55,8 @@ TerraformOutput = cdktf.TerraformOutput
 TerraformVariable = cdktf.TerraformVariable
 TerraformResource = cdktf.TerraformResource
 TerraformElement = cdktf.TerraformElement
+TerraformAsset = cdktf.TerraformAsset
+AssetType = cdktf.AssetType
 Token = cdktf.Token
 Fn = cdktf.Fn
 Testing = cdktf.Testing
@@ -64,9 +66,11 @@ __all__ = [
     "PROVIDERS",
     "App",
     "Aspects",
+    "AssetType",
     "Construct",
     "Fn",
     "IConstruct",
+    "TerraformAsset",
     "TerraformElement",
     "TerraformOutput",
     "TerraformResource",
@@ -85,6 +89,7 @@ __all__ = [
 PROVIDERS: dict[str, str] = {
     "aws": "cdktf_cdktf_provider_aws",
     "google": "cdktf_cdktf_provider_google",
+    "helm": "cdktf_cdktf_provider_helm",
     "kubernetes": "cdktf_cdktf_provider_kubernetes",
     "random": "cdktf_cdktf_provider_random",
 }
@@ -93,6 +98,9 @@ PROVIDERS: dict[str, str] = {
 PROVIDER_SOURCES: dict[str, tuple[str, str]] = {
     "aws": ("hashicorp/aws", ">= 6.0"),
     "google": ("hashicorp/google", ">= 7.0"),
+    # cdktf-cdktf-provider-helm 12.1.2 is generated from hashicorp/helm 3.1.1 (its README);
+    # 3.x changed the schema of `set` and the provider's kubernetes block.
+    "helm": ("hashicorp/helm", "~> 3.1"),
     "kubernetes": ("hashicorp/kubernetes", ">= 2.36"),
     "random": ("hashicorp/random", ">= 3.6"),
 }
