@@ -5,7 +5,7 @@ Runs Metaflow's ``ArgoWorkflows._process_triggers`` and ``_compile_sensor`` (the
 package. Run as a script in a subprocess: Metaflow reads its configuration from the
 environment at import time. Prints the sensor JSON.
 
-    python tests/metaflow_sensor.py FLOW_FILE FLOW_CLASS NAMESPACE
+    python tests/metaflow_sensor.py FLOW_FILE FLOW_CLASS NAMESPACE [EVENT_BUS]
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ import os
 import sys
 
 
-def compile_sensor(flow_file: str, flow_class: str, namespace: str) -> dict[str, object]:
+def compile_sensor(
+    flow_file: str, flow_class: str, namespace: str, event_bus: str = "default"
+) -> dict[str, object]:
     os.environ.update(
         {
             "METAFLOW_KUBERNETES_NAMESPACE": namespace,
-            "METAFLOW_ARGO_EVENTS_EVENT_BUS": "default",
+            "METAFLOW_ARGO_EVENTS_EVENT_BUS": event_bus,
             "METAFLOW_ARGO_EVENTS_EVENT_SOURCE": "argo-events-webhook",
             "METAFLOW_ARGO_EVENTS_EVENT": "metaflow-event",
             "METAFLOW_ARGO_EVENTS_SERVICE_ACCOUNT": "operate-workflow-sa",
@@ -55,4 +57,4 @@ def compile_sensor(flow_file: str, flow_class: str, namespace: str) -> dict[str,
 
 
 if __name__ == "__main__":
-    print(json.dumps(compile_sensor(sys.argv[1], sys.argv[2], sys.argv[3])))
+    print(json.dumps(compile_sensor(*sys.argv[1:5])))

@@ -1,4 +1,4 @@
-"""The platform: Argo Events itself and Metaflow's event side, for ``cdktf deploy`` of everything."""
+"""The platform: Argo Events and Metaflow's event side, so ``cdktf deploy`` covers it all."""
 
 from metaflow_blueprints.argo.eventbus import Persistence
 from metaflow_blueprints.platform.argo_events import ArgoEventsPlatform

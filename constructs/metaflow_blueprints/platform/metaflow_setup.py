@@ -136,7 +136,8 @@ class MetaflowEventsSetup(Construct):
                 )
             namespace = platform.namespace
         check_namespace("namespace", namespace)
-        workflows_namespace = workflows_namespace or namespace
+        if workflows_namespace is None:
+            workflows_namespace = namespace
         check_namespace("workflows_namespace", workflows_namespace)
         if (
             platform is not None

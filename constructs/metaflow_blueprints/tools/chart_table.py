@@ -57,5 +57,7 @@ def derive(values_yaml: str, chart_version: str, commit: str) -> dict[str, Any]:
 
 
 if __name__ == "__main__":  # pragma: no cover - maintenance script
-    text = open(sys.argv[1]).read()
+    from pathlib import Path
+
+    text = Path(sys.argv[1]).read_text()
     print(json.dumps(derive(text, sys.argv[2], sys.argv[3]), indent=1, sort_keys=False))

@@ -66,13 +66,27 @@ class StrictArgoValidator:
 
 
 def argo_manifests(terraform: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield ``(resource address, manifest)`` for every Argo object in synthesized JSON."""
+    """Yield ``(resource address, manifest)`` for every Argo object in synthesized JSON.
+
+    Covers ``kubernetes_manifest`` resources and the objects the platform's local Helm
+    chart applies (a ``helm_release`` whose values hold ``{"objects": [...]}``).
+    """
     for logical_id, resource in (
         terraform.get("resource", {}).get("kubernetes_manifest", {}).items()
     ):
         manifest = resource.get("manifest", {})
         if str(manifest.get("apiVersion", "")).startswith("argoproj.io/"):
             yield f"kubernetes_manifest.{logical_id}", manifest
+    for logical_id, resource in terraform.get("resource", {}).get("helm_release", {}).items():
+        for index, text in enumerate(resource.get("values") or []):
+            try:
+                values = json.loads(text)
+            except (TypeError, ValueError):
+                continue  # not JSON (e.g. an unresolved expression): nothing of ours
+            objects = values.get("objects") if isinstance(values, dict) else None
+            for position, manifest in enumerate(objects or []):
+                if str(manifest.get("apiVersion", "")).startswith("argoproj.io/"):
+                    yield f"helm_release.{logical_id}.values[{index}].objects[{position}]", manifest
 
 
 def validate_all(
