@@ -20,6 +20,8 @@ _EXPORTS: dict[str, str] = {
     "GcsToMetaflow": "metaflow_blueprints.blueprints.gcs",
     "PubSubToMetaflow": "metaflow_blueprints.blueprints.pubsub",
     "MetaflowEvents": "metaflow_blueprints.metaflow_events",
+    "ArgoEventsPlatform": "metaflow_blueprints.platform.argo_events",
+    "MetaflowEventsSetup": "metaflow_blueprints.platform.metaflow_setup",
     "WebhookToMetaflow": "metaflow_blueprints.blueprints.webhook",
     "WebhookIngress": "metaflow_blueprints.webhooks.ingress",
     "PayloadField": "metaflow_blueprints.metaflow.payload",

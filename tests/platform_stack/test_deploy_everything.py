@@ -163,3 +163,18 @@ def test_from_platform_in_the_same_stack_adds_no_dependency() -> None:
     metaflow = MetaflowEvents.from_platform(stack, "metaflow", setup)
     assert stack.dependencies == []
     assert metaflow.target.auth_header == setup.auth_header
+
+
+def test_readme_deploy_everything_snippet() -> None:
+    from metaflow_blueprints import ArgoEventsPlatform as Platform
+    from metaflow_blueprints import MetaflowEventsSetup as Setup
+
+    app = App()
+    platform_stack, events_stack = TerraformStack(app, "platform"), TerraformStack(app, "events")
+    argo = Platform(platform_stack, "argo_events", namespace="metaflow")
+    setup = Setup(platform_stack, "metaflow", platform=argo)
+    metaflow = MetaflowEvents.from_platform(events_stack, "metaflow", setup)
+    assert events_stack.dependencies == [platform_stack]
+    assert metaflow.target.webhook_url == (
+        "http://argo-events-webhook-eventsource-svc.metaflow:12000/metaflow-event")
+    assert metaflow.target.auth_header == setup.auth_header is not None

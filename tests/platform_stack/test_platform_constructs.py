@@ -183,6 +183,18 @@ def test_bad_namespace_is_refused(namespace: str) -> None:
     )
 
 
+@pytest.mark.parametrize("name", ["Argo", "a_b", "x" * 54, "-a"])
+def test_bad_release_name_is_refused(name: str) -> None:
+    _assert_refused(
+        lambda s: ArgoEventsPlatform(s, "a", release_name=name), "release_name", repr(name)
+    )
+    _assert_refused(
+        lambda s: MetaflowEventsSetup(s, "m", namespace="ok", release_name=name),
+        "release_name",
+        repr(name),
+    )
+
+
 @pytest.mark.parametrize("replicas", [0, -1, 2, True])
 def test_bad_replicas_are_refused(replicas: Any) -> None:
     _assert_refused(
@@ -299,6 +311,8 @@ def test_objects_chart_is_a_local_asset_applied_after_the_platform(
 def test_no_secret_in_the_synthesized_values(terraform: dict[str, Any]) -> None:
     text = json.dumps(resources(terraform, "helm_release"))
     assert "random_password" not in text
+    (output,) = terraform["output"].values()
+    assert "random_password" in output["value"] and output["sensitive"] is True
 
 
 # --- RBAC: least privilege, derived from Metaflow's compiled sensor -----------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,6 +39,19 @@ CONTROLLER_RESOURCES: dict[str, Any] = {
     "requests": {"cpu": "200m", "memory": "192Mi"},
     "limits": {"cpu": "500m", "memory": "256Mi"},
 }
+
+
+#: Helm's release name rule (DNS-1123 subdomain, at most 53 characters).
+RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def check_release_name(prop: str, name: str) -> None:
+    """Raise unless ``name`` is a valid Helm release name (tokens are skipped)."""
+    if not is_unresolved(name) and (len(name) > 53 or not RELEASE_NAME.fullmatch(name)):
+        raise BlueprintError(
+            prop, name, "is not a valid Helm release name.",
+            "Use at most 53 lower-case letters, digits, '-' and '.', alphanumeric at both ends.",
+        )
 
 
 def check_namespace(prop: str, namespace: str) -> None:
@@ -100,6 +114,7 @@ class ArgoEventsPlatform(Construct):
     ) -> None:
         super().__init__(scope, id)
         check_namespace("namespace", namespace)
+        check_release_name("release_name", release_name)
         check_values(values or {})
         merged = merge(chart_values(namespaced=namespaced, install_crds=install_crds), values or {})
         if merged["crds"].get("keep") is not True:

@@ -29,12 +29,17 @@ from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.k8s.objects import KubernetesSecret, KubernetesServiceAccount
 from metaflow_blueprints.metaflow import default_webhook_url
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY
-from metaflow_blueprints.platform.argo_events import ArgoEventsPlatform, check_namespace
+from metaflow_blueprints.platform.argo_events import (
+    ArgoEventsPlatform,
+    check_namespace,
+    check_release_name,
+)
 from metaflow_blueprints.platform.chart import JETSTREAM_VERSIONS, listed_jetstream_versions
 from metaflow_blueprints.runtime import (
     AssetType,
     Construct,
     TerraformAsset,
+    TerraformOutput,
     is_unresolved,
     provider_module,
 )
@@ -107,7 +112,8 @@ class MetaflowEventsSetup(Construct):
 
     Attributes: ``namespace``, ``workflows_namespace``, ``event_bus_name``, ``webhook_url``,
     ``auth_header`` (``SecretKeyRef`` of ``Bearer <token>`` for bridges, or None),
-    ``auth_secret``, ``token``, ``event_bus`` and ``event_source`` (typed models),
+    ``auth_secret``, ``token`` (the ``random_password``; also a sensitive output
+    ``webhook_token``), ``event_bus`` and ``event_source`` (typed models),
     ``objects`` (rendered manifests), ``release``, ``service_account``, ``role``,
     ``role_binding``.
     """
@@ -139,6 +145,7 @@ class MetaflowEventsSetup(Construct):
         if workflows_namespace is None:
             workflows_namespace = namespace
         check_namespace("workflows_namespace", workflows_namespace)
+        check_release_name("release_name", release_name)
         if (
             platform is not None
             and platform.namespaced
@@ -223,6 +230,15 @@ class MetaflowEventsSetup(Construct):
                 labels=MANAGED_BY,
             )
             self.auth_header = self.auth_secret.ref("authorization")
+            # Metaflow's own publishers (ArgoEvent.publish, @trigger_on_finish) must send it
+            # too: METAFLOW_ARGO_EVENTS_WEBHOOK_AUTH=service + METAFLOW_SERVICE_HEADERS.
+            TerraformOutput(
+                self,
+                "webhook_token",
+                value=self.token.result,
+                sensitive=True,
+                description="Bearer token of Metaflow's webhook (Authorization: Bearer <token>).",
+            )
             for dep in ns_deps:
                 self.auth_secret.secret.node.add_dependency(dep)
         self._rbac(ns_deps)
