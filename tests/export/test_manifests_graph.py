@@ -9,10 +9,17 @@ import pytest
 import yaml
 
 from metaflow_blueprints.export import graph, manifests
+from metaflow_blueprints.tools.schema import argo_manifests
 from tests.helpers import REPO
 
 
 def _argo_objects(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """kubernetes_manifest bodies and the platform's objects-chart manifests."""
+    return [manifest for _, manifest in argo_manifests(doc)]
+
+
+def _manifest_bodies(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """kubernetes_manifest bodies only (what the graph draws: sources and bridges)."""
     return [r["manifest"] for r in doc["resource"].get("kubernetes_manifest", {}).values()]
 
 
@@ -87,7 +94,7 @@ def test_graph_contains_every_source_and_event(
     for name, (doc, _) in reference_stacks.items():
         text = graph.mermaid(doc, flows)
         assert text.startswith("flowchart LR\n"), name
-        for obj in _argo_objects(doc):
+        for obj in _manifest_bodies(doc):
             assert obj["metadata"]["name"] in text, (name, obj["metadata"]["name"])
             if obj["kind"] == "EventSource":
                 for kind, events in obj["spec"].items():

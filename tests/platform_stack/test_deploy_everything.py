@@ -178,3 +178,14 @@ def test_readme_deploy_everything_snippet() -> None:
     assert metaflow.target.webhook_url == (
         "http://argo-events-webhook-eventsource-svc.metaflow:12000/metaflow-event")
     assert metaflow.target.auth_header == setup.auth_header is not None
+
+
+def test_manifest_export_gives_the_platform_objects_for_gitops(outdir: Path) -> None:
+    from metaflow_blueprints.export import manifests
+
+    platform = json.loads((outdir / "stacks" / "platform" / "cdk.tf.json").read_text())
+    export = manifests.collect(platform)
+    kinds = sorted(obj["kind"] for _, obj in export.objects)
+    assert kinds == ["EventBus", "EventSource", "Secret", "ServiceAccount"]
+    skipped = " ".join(export.skipped)
+    assert "helm_release." in skipped and "kubernetes_role_v1." in skipped

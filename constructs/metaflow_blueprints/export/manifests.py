@@ -2,14 +2,17 @@
 
 Exported: every ``kubernetes_manifest`` body exactly as synthesized (the Argo EventSources
 and Sensors), ``kubernetes_secret_v1`` as a Secret (``stringData``) and
-``kubernetes_service_account_v1`` as a ServiceAccount. Other Kubernetes resource types are
-listed as skipped. A value holding a Terraform reference (``${...}``, e.g. a queue name known
+``kubernetes_service_account_v1`` as a ServiceAccount, and the Argo objects the platform's
+local Helm chart applies (a ``helm_release`` whose values hold ``{"objects": [...]}``).
+Other Kubernetes resource types and other Helm releases (the argo-events chart) are listed as
+skipped. A value holding a Terraform reference (``${...}``, e.g. a queue name known
 only after apply) is an error naming the field, unless it is given with ``--set`` or
 ``--allow-unresolved`` keeps the reference text.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -74,12 +77,35 @@ def collect(doc: Mapping[str, Any], sets: Mapping[str, str] | None = None) -> Ex
         elif type_ == "kubernetes_service_account_v1":
             obj = _service_account(body)
             where = address
+        elif type_ == "helm_release":
+            objects = _chart_objects(body)
+            if not objects:
+                result.skipped.append(address)
+            for index, obj in enumerate(objects):
+                where = f"{address}.objects[{index}]"
+                result.objects.append(
+                    (where, _substitute(obj, sets or {}, where, result.unresolved))
+                )
+            continue
         else:
             if type_.startswith("kubernetes_"):
                 result.skipped.append(address)
             continue
         result.objects.append((address, _substitute(obj, sets or {}, where, result.unresolved)))
     return result
+
+
+def _chart_objects(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The manifests a release of the platform's objects chart applies (else none)."""
+    found: list[dict[str, Any]] = []
+    for text in body.get("values") or []:
+        try:
+            values = json.loads(text)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(values, dict) and isinstance(values.get("objects"), list):
+            found += [o for o in values["objects"] if isinstance(o, dict)]
+    return found
 
 
 def _metadata(body: Mapping[str, Any]) -> dict[str, Any]:
