@@ -88,3 +88,17 @@ def checkov_failures(
         for check in item["results"].get("failed_checks", []):
             failures.append(f"{check['check_id']} {check['resource']}: {check['check_name']}")
     return failures
+
+
+def require_engine(name: str, found: object) -> None:
+    """Skip the calling test when engine ``name`` is not ``found`` (falsy), with the reason.
+
+    CI sets ``MFB_REQUIRE_ENGINES=1`` (``.ci/run``): there a missing engine fails the test
+    instead, so a machine that lost one cannot pass silently.
+    """
+    if found:
+        return
+    reason = f"{name} is not installed on this machine"
+    if os.environ.get("MFB_REQUIRE_ENGINES") == "1":
+        pytest.fail(f"{reason}, and MFB_REQUIRE_ENGINES=1 requires it")
+    pytest.skip(reason)

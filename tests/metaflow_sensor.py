@@ -6,10 +6,12 @@ package. Run as a script in a subprocess: Metaflow reads its configuration from 
 environment at import time. Prints the sensor JSON.
 
     python tests/metaflow_sensor.py FLOW_FILE FLOW_CLASS NAMESPACE [EVENT_BUS]
+    python tests/metaflow_sensor.py --reserved     # Metaflow's reserved parameter names
 """
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import os
@@ -56,5 +58,47 @@ def compile_sensor(
     return json.loads(json.dumps(sensor.to_json()))
 
 
+def _literal_list(source_file: str, variable: str) -> list[str]:
+    """The string list assigned to ``variable`` in ``source_file`` (read with ast)."""
+    with open(source_file, encoding="utf-8") as handle:
+        tree = ast.parse(handle.read())
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == variable for t in node.targets)
+        ):
+            return [str(v) for v in ast.literal_eval(node.value)]
+    raise AssertionError(f"{variable} not found in {source_file}")
+
+
+def reserved_parameter_names() -> list[str]:
+    """Parameter names the installed Metaflow refuses, read from its source and confirmed.
+
+    ``Parameter.init`` refuses ``reserved_params`` and their '_' spellings; every name found
+    is confirmed by constructing the Parameter (and a harmless name must pass). Argo
+    Workflows' ``_process_parameters`` adds ``reserved_argo_params``.
+    """
+    os.environ.setdefault("METAFLOW_DEFAULT_METADATA", "local")
+    import metaflow.parameters
+    import metaflow.plugins.argo.argo_workflows as argo
+    from metaflow import Parameter
+    from metaflow.exception import MetaflowException
+
+    core = _literal_list(metaflow.parameters.__file__, "reserved_params")
+    names = {*core, *(n.replace("-", "_") for n in core)}
+    for name in sorted(names):
+        try:
+            Parameter(name, default="").init()
+        except MetaflowException as exc:
+            assert "reserved" in str(exc), exc
+        else:
+            raise AssertionError(f"Metaflow accepted the reserved parameter name {name!r}")
+    Parameter("dbt_run_id", default="").init()
+    return sorted(names | set(_literal_list(argo.__file__, "reserved_argo_params")))
+
+
 if __name__ == "__main__":
-    print(json.dumps(compile_sensor(*sys.argv[1:5])))
+    if sys.argv[1:] == ["--reserved"]:
+        print(json.dumps(reserved_parameter_names()))
+    else:
+        print(json.dumps(compile_sensor(*sys.argv[1:5])))

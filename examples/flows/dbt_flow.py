@@ -5,6 +5,10 @@ these payload keys (all strings) besides the envelope: ``account_id``, ``project
 ``environment_id``, ``job_id``, ``job_name``, ``run_id``, ``run_status``,
 ``run_started_at``, ``run_finished_at``. By default only successful runs of the
 configured jobs arrive; the event id is the dbt run id.
+
+``run_id`` is a reserved Metaflow parameter name (``Parameter("run_id")`` fails with "is a
+reserved word"), so the trigger maps the payload key ``run_id`` to the parameter
+``dbt_run_id``: ``parameters={"dbt_run_id": "run_id"}`` (flow parameter: payload key).
 """
 
 from metaflow import FlowSpec, Parameter, current, step, trigger
@@ -31,7 +35,7 @@ PAYLOAD_KEYS = (
             "environment_id": "environment_id",
             "job_id": "job_id",
             "job_name": "job_name",
-            "run_id": "run_id",
+            "dbt_run_id": "run_id",
             "run_status": "run_status",
             "run_started_at": "run_started_at",
             "run_finished_at": "run_finished_at",
@@ -46,7 +50,10 @@ class DbtJobCompletedFlow(FlowSpec):
     environment_id = Parameter("environment_id", default="", help="dbt Cloud environment id.")
     job_id = Parameter("job_id", required=True, help="dbt Cloud job id.")
     job_name = Parameter("job_name", default="", help="dbt Cloud job name.")
-    run_id = Parameter("run_id", required=True, help="dbt Cloud run id (also the event id).")
+    # "run_id" is a Metaflow reserved parameter name: the payload key maps to dbt_run_id.
+    dbt_run_id = Parameter(
+        "dbt_run_id", required=True, help="dbt Cloud run id (payload key run_id; the event id)."
+    )
     run_status = Parameter("run_status", default="Success", help="Success, Errored, ...")
     run_started_at = Parameter("run_started_at", default="", help="ISO 8601 start time.")
     run_finished_at = Parameter("run_finished_at", default="", help="ISO 8601 finish time.")
@@ -54,7 +61,7 @@ class DbtJobCompletedFlow(FlowSpec):
     @step
     def start(self) -> None:
         event = current.trigger.event if current.trigger else None
-        print(f"dbt job {self.job_id} ({self.job_name}) run {self.run_id}: {self.run_status}")
+        print(f"dbt job {self.job_id} ({self.job_name}) run {self.dbt_run_id}: {self.run_status}")
         print(f"event={event}")
         self.next(self.end)
 

@@ -171,4 +171,4 @@ def test_example_flows_map_exactly_the_payload_keys_sent(
     event = {"dbt_cloud": DBT_CLOUD, "fivetran": FIVETRAN}[setting]["event"]
     trigger = _trigger_of(REPO / "examples" / "flows" / flow)
     assert trigger["name"] == event
-    assert trigger["parameters"] == {key: key for key in sent}
+    assert sorted(trigger["parameters"].values()) == sorted(sent)

@@ -3,6 +3,7 @@
 from metaflow_blueprints.metaflow.bridge import Bridge, MetaflowTarget, default_webhook_url
 from metaflow_blueprints.metaflow.contract import (
     ENVELOPE_KEYS,
+    RESERVED_PARAMETER_NAMES,
     bridge_sensor_name,
     check_event,
     check_payload_key,
@@ -12,6 +13,7 @@ from metaflow_blueprints.metaflow.payload import PayloadField
 
 __all__ = [
     "ENVELOPE_KEYS",
+    "RESERVED_PARAMETER_NAMES",
     "Bridge",
     "MetaflowTarget",
     "PayloadField",

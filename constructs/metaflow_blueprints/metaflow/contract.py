@@ -18,6 +18,18 @@ EVENT_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 PAYLOAD_KEY = re.compile(r"^[A-Za-z0-9_]+$")
 #: Keys of the payload envelope that the bridge fills itself (``ArgoEvent.publish``).
 ENVELOPE_KEYS = frozenset({"name", "id", "timestamp", "utc_date", "generated-by-metaflow"})
+#: Names ``metaflow.Parameter`` refuses ("is a reserved word"; Metaflow 2.19, where the CLI
+#: spelling with '-' is reserved too) plus ``script``, refused by ``argo-workflows create``.
+#: A payload key may be one of these; the flow then maps it to a parameter of another name:
+#: ``@trigger(event={"name": E, "parameters": {"dbt_run_id": "run_id"}})``.
+RESERVED_PARAMETER_NAMES = frozenset(
+    {
+        "params", "with", "tag", "namespace", "obj", "tags", "decospecs", "run-id-file",
+        "run_id_file", "max-num-splits", "max_num_splits", "max-workers", "max_workers",
+        "max-log-size", "max_log_size", "user-namespace", "user_namespace", "run-id", "run_id",
+        "task-id", "task_id", "runner-attribute-file", "runner_attribute_file", "script",
+    }
+)  # fmt: skip
 #: Prefix of every bridge sensor name. Metaflow names its sensors after the workflow
 #: template with '.' -> '-', built from non-empty segments, so it never produces '--'.
 BRIDGE_SENSOR_PREFIX = "mfb--"
