@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from metaflow_blueprints.argo.regex import check_re2
 from metaflow_blueprints.errors import BlueprintError
 
 DataType = Literal["string", "number", "bool"]
@@ -90,6 +91,9 @@ class DataFilter:
             raise BlueprintError(
                 "DataFilter.comparator", self.comparator, "string filters only support = and !=."
             )
+        if self.type == "string":
+            for value in self.values:
+                check_re2("DataFilter.values", value)
         if self.type == "bool" and self.comparator not in (None, "=", "!="):
             raise BlueprintError(
                 "DataFilter.comparator", self.comparator, "bool filters only support = and !=."

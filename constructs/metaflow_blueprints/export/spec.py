@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from metaflow_blueprints.argo.regex import re2_error
 from metaflow_blueprints.errors import BlueprintError
 
 #: Marker for a required input (no default).
@@ -35,6 +36,10 @@ class Validation:
     def __post_init__(self) -> None:
         if self.regex is not None and ("${" in self.regex or "%{" in self.regex):
             raise ValueError(f"regex {self.regex!r} would be read as a Terraform template")
+        if self.regex is not None:
+            error = re2_error(self.regex)
+            if error is not None:
+                raise ValueError(f"regex {self.regex!r} is not RE2 (Terraform's regex()): {error}")
 
     def condition(self, var: str) -> str:
         """The Terraform condition for ``var.<var>`` (``||`` may not short-circuit: guarded)."""
