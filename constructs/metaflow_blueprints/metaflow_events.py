@@ -10,6 +10,7 @@ from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.k8s.objects import KubernetesSecret
 from metaflow_blueprints.metaflow import MetaflowTarget, default_webhook_url
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY
+from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, TerraformStack, is_unresolved
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ class MetaflowEvents(Construct):
     ``KubernetesSecret`` or None).
     """
 
+    @checked
     def __init__(
         self,
         scope: Construct,

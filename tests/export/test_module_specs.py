@@ -87,9 +87,14 @@ def _module_accepts(mod: Any, var: str, value: str) -> bool:
     return all(terraform_accepts(v["condition"], var, value) for v in body["validation"])
 
 
-def _irsa(arn: str = "arn:aws:iam::1:oidc-provider/x", issuer: str = "https://x/id/A") -> None:
+def _irsa(arn: str | None = None, issuer: str | None = None) -> None:
+    """IRSA with one value under test and the other one matching it (they must agree)."""
     from metaflow_blueprints.aws.identity import SqsConsumer
 
+    if arn is None:
+        arn = "arn:aws:iam::1:oidc-provider/" + (issuer or "").removeprefix("https://")
+    if issuer is None:
+        issuer = "https://" + arn.partition(":oidc-provider/")[2] if ":" in arn else "https://x/A"
     SqsConsumer.irsa(oidc_provider_arn=arn, issuer=issuer)
 
 

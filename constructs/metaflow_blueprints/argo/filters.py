@@ -7,6 +7,7 @@ Argo compares ``string`` data filters as **unanchored** Go regular expressions, 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -227,8 +228,10 @@ class _BoolFilters:
 
 
 def _number(value: float) -> str:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise BlueprintError("DataFilter.values", value, "number filters take int or float values.")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise BlueprintError(
+            "DataFilter.values", value, "number filters take finite int or float values."
+        )
     return repr(value) if isinstance(value, float) else str(value)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -163,6 +164,18 @@ class RetryStrategy:
     jitter: float = 0.2
 
     def __post_init__(self) -> None:
+        if isinstance(self.steps, bool) or not isinstance(self.steps, int):
+            raise BlueprintError("RetryStrategy.steps", self.steps, "must be an integer.")
+        if not isinstance(self.duration, str):
+            raise BlueprintError("RetryStrategy.duration", self.duration, "must be a string.")
+        for name in ("factor", "jitter"):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+            ):
+                raise BlueprintError(f"RetryStrategy.{name}", value, "must be a finite number.")
         if self.steps < 1:
             raise BlueprintError("RetryStrategy.steps", self.steps, "must be >= 1.")
         if not _DURATION.fullmatch(self.duration):

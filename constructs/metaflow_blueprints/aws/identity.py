@@ -10,6 +10,7 @@ from metaflow_blueprints.aws import policies
 from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.errors import BlueprintError, is_placeholder
 from metaflow_blueprints.k8s.objects import KubernetesServiceAccount
+from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, provider_module
 
 
@@ -30,7 +31,8 @@ class SqsConsumer:
     secret_key: SecretKeyRef | None = None
 
     @staticmethod
-    def irsa(*, oidc_provider_arn: str, issuer: str) -> SqsConsumer:
+    @checked
+    def irsa(oidc_provider_arn: str, issuer: str) -> SqsConsumer:
         """IRSA: ``oidc_provider_arn`` of the cluster's IAM OIDC provider and its ``issuer``
         URL (``https://oidc.eks.<region>.amazonaws.com/id/<ID>``)."""
         if not is_placeholder(oidc_provider_arn) and ":oidc-provider/" not in oidc_provider_arn:
@@ -49,9 +51,12 @@ class SqsConsumer:
                 "Pass the cluster's identity.oidc.issuer, e.g. "
                 "https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE.",
             )
+        if not is_placeholder(issuer) and not is_placeholder(oidc_provider_arn):
+            _check_issuer_matches(oidc_provider_arn, issuer)
         return SqsConsumer("irsa", oidc_provider_arn=oidc_provider_arn, issuer=issuer)
 
     @staticmethod
+    @checked
     def pod_identity(*, cluster_name: str) -> SqsConsumer:
         """EKS Pod Identity on cluster ``cluster_name`` (needs the Pod Identity agent add-on)."""
         if not cluster_name:
@@ -59,6 +64,7 @@ class SqsConsumer:
         return SqsConsumer("pod_identity", cluster_name=cluster_name)
 
     @staticmethod
+    @checked
     def static_keys(*, access_key: SecretKeyRef, secret_key: SecretKeyRef) -> SqsConsumer:
         """Long-lived keys read from an existing Secret in the Argo Events namespace.
 
@@ -82,6 +88,25 @@ def check_consumer(consumer: object) -> SqsConsumer:
             "SqsConsumer.static_keys(...).",
         )
     return consumer
+
+
+def _check_issuer_matches(oidc_provider_arn: str, issuer: str) -> None:
+    """The trust policy keys on ``<provider host/path>:sub``: issuer and ARN must agree."""
+    provider = oidc_provider_arn.split(":oidc-provider/", 1)[1]
+    if issuer.endswith("/"):
+        raise BlueprintError(
+            "issuer",
+            issuer,
+            "ends with '/': the role's trust condition would never match the token.",
+            f"Use {issuer.rstrip('/')!r}.",
+        )
+    if issuer.removeprefix("https://") != provider:
+        raise BlueprintError(
+            "issuer",
+            issuer,
+            f"does not match the OIDC provider ARN {oidc_provider_arn!r}.",
+            f"The provider's issuer is 'https://{provider}'.",
+        )
 
 
 class SqsConsumerIdentity(Construct):

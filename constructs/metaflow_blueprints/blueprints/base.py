@@ -8,6 +8,7 @@ from typing import Any
 from metaflow_blueprints.argo import EventFilters, check_object_name, derive_name
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.k8s.claims import claim
 from metaflow_blueprints.k8s.manifests import ArgoSensor
 from metaflow_blueprints.metaflow import Bridge, PayloadField, bridge_sensor_name
 from metaflow_blueprints.metaflow_events import MetaflowEvents
@@ -79,10 +80,19 @@ def check_metaflow(metaflow: object) -> MetaflowEvents:
     return metaflow
 
 
-def plan_bridge(metaflow: MetaflowEvents, name: str, **bridge: Any) -> Bridge:
-    """Validate a blueprint's bridge (no resources yet): call before creating anything."""
+def plan_bridge(
+    metaflow: MetaflowEvents, name: str, *, scope: Construct | None = None, **bridge: Any
+) -> Bridge:
+    """Validate a blueprint's bridge (no resources yet): call before creating anything.
+
+    ``scope`` (the blueprint) claims its name stem in the Metaflow namespace, so two
+    blueprints whose objects would share names fail here, before either creates any.
+    """
     check_metaflow(metaflow)
-    return Bridge(sensor_name=bridge_sensor_name(name), **bridge)
+    planned = Bridge(sensor_name=bridge_sensor_name(name), **bridge)
+    if scope is not None:
+        claim(scope, "blueprint objects", metaflow.namespace, name)
+    return planned
 
 
 def add_bridge_sensor(

@@ -19,6 +19,7 @@ from metaflow_blueprints.blueprints.vendor_webhook import (
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, Fn, is_unresolved
 from metaflow_blueprints.webhooks.ingress import WebhookIngress
 from metaflow_blueprints.webhooks.vendors import DbtCloudWebhook
@@ -96,6 +97,7 @@ class DbtCloudToMetaflow(VendorWebhook):
     sensitive).
     """
 
+    @checked
     def __init__(
         self,
         scope: Construct,

@@ -32,6 +32,7 @@ from metaflow_blueprints.blueprints.sqs_source import (
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.metaflow import PayloadField, check_event, check_payload_key
 from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
 
 EventName = Literal["INSERT", "MODIFY", "REMOVE"]
@@ -82,6 +83,7 @@ class DynamoDbToMetaflow(Construct):
     None), ``identity``, ``role``, ``event_source``, ``sensor``, ``name``.
     """
 
+    @checked
     def __init__(
         self,
         scope: Construct,
@@ -177,6 +179,7 @@ class DynamoDbToMetaflow(Construct):
             event=event,
             mapping=_bridge_mapping(table_name, names, key_map),
             user_filters=as_filters(filters),
+            scope=self,
         )
 
         # --- build --------------------------------------------------------------------

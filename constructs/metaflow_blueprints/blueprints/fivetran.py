@@ -18,6 +18,7 @@ from metaflow_blueprints.blueprints.vendor_webhook import (
 from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.metaflow.payload import jq_getpath
 from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, provider_module
 from metaflow_blueprints.webhooks.ingress import WebhookIngress
 from metaflow_blueprints.webhooks.vendors import FivetranWebhook
@@ -88,6 +89,7 @@ class FivetranToMetaflow(VendorWebhook):
     ``external_url`` (sensitive Terraform expressions; outputs are sensitive).
     """
 
+    @checked
     def __init__(
         self,
         scope: Construct,

@@ -26,6 +26,7 @@ from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.gcp.common import LABELS, check_project
 from metaflow_blueprints.metaflow import PayloadField, check_event
 from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
 
 EVENT_TYPES = ("OBJECT_FINALIZE", "OBJECT_METADATA_UPDATE", "OBJECT_DELETE", "OBJECT_ARCHIVE")
@@ -119,6 +120,7 @@ class GcsToMetaflow(Construct):
     ``subscription_id``, ``identity``, ``event_source``, ``sensor``, ``name``.
     """
 
+    @checked
     def __init__(
         self,
         scope: Construct,
@@ -209,6 +211,7 @@ class GcsToMetaflow(Construct):
         bridge = plan_bridge(
             metaflow,
             self.name,
+            scope=self,
             event=event,
             event_source_name=self.name,
             event_name=event_name,

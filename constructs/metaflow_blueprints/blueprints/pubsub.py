@@ -38,6 +38,7 @@ from metaflow_blueprints.metaflow import PayloadField, check_event
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY
 from metaflow_blueprints.metaflow.payload import split_path
 from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
 
 #: Metaflow ``timestamp`` = the message's publish time (Argo renders it with Go's
@@ -287,6 +288,7 @@ class PubSubToMetaflow(Construct):
     ``sensor``, ``name``.
     """
 
+    @checked
     def __init__(
         self,
         scope: Construct,
@@ -352,6 +354,7 @@ class PubSubToMetaflow(Construct):
         bridge = plan_bridge(
             metaflow,
             self.name,
+            scope=self,
             event=event,
             event_source_name=self.name,
             event_name=event_name,

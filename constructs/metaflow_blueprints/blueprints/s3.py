@@ -24,6 +24,7 @@ from metaflow_blueprints.blueprints.sqs_source import (
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.metaflow import PayloadField, check_event
 from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
 
 Delivery = Literal["notification", "eventbridge"]
@@ -100,6 +101,7 @@ class S3ToMetaflow(Construct):
     ``identity``, ``role`` (or None), ``event_source``, ``sensor``, ``name``.
     """
 
+    @checked
     def __init__(
         self,
         scope: Construct,
@@ -156,6 +158,7 @@ class S3ToMetaflow(Construct):
             event=event,
             mapping=_bridge_mapping(delivery, events, eventbridge_types, prefix, suffix),
             user_filters=as_filters(filters),
+            scope=self,
         )
         owner = self.node.path
         if delivery == "notification":

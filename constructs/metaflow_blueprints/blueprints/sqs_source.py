@@ -169,6 +169,7 @@ def plan_sqs_bridge(
     event: str,
     mapping: tuple[dict[str, PayloadField], PayloadField, str, EventFilters],
     user_filters: EventFilters | None,
+    scope: Construct | None = None,
 ) -> tuple[str, Bridge]:
     """Validate an SQS blueprint's bridge before any resource exists: (event key, bridge)."""
     fields, id_field, timestamp_jq, sensor_filters = mapping
@@ -178,6 +179,7 @@ def plan_sqs_bridge(
     bridge = plan_bridge(
         metaflow,
         name,
+        scope=scope,
         event=event,
         event_source_name=name,
         event_name=event_name,

@@ -141,6 +141,7 @@ class VendorWebhook(Construct):
         bridge = plan_bridge(
             metaflow,
             self.name,
+            scope=self,
             event=event,
             event_source_name=self.name,
             event_name=event_name,

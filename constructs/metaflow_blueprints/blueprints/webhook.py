@@ -21,6 +21,7 @@ from metaflow_blueprints.k8s.manifests import ArgoEventSource
 from metaflow_blueprints.metaflow import PayloadField, check_event
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY
 from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, TerraformOutput
 from metaflow_blueprints.webhooks.ingress import WebhookIngress, expose_webhook
 from metaflow_blueprints.webhooks.token import WebhookToken
@@ -57,6 +58,7 @@ class WebhookToMetaflow(Construct):
     None).
     """
 
+    @checked
     def __init__(
         self,
         scope: Construct,
@@ -94,6 +96,7 @@ class WebhookToMetaflow(Construct):
         bridge = plan_bridge(
             metaflow,
             self.name,
+            scope=self,
             event=event,
             event_source_name=self.name,
             event_name=event_name,

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from metaflow_blueprints.argo import EventSource, Sensor
+from metaflow_blueprints.k8s.claims import claim
 from metaflow_blueprints.runtime import Construct, provider_module
 
 
@@ -29,6 +30,11 @@ class ArgoManifest(Construct):
         depends_on: Sequence[Any] = (),
     ) -> None:
         super().__init__(scope, id)
+        kind = "Sensor" if isinstance(spec, Sensor) else "EventSource"
+        claim(self, kind, spec.namespace, spec.name)
+        if isinstance(spec, EventSource) and spec.service_ports:
+            # The Argo controller creates this Service for the EventSource.
+            claim(self, "Service", spec.namespace, f"{spec.name}-eventsource-svc")
         self.spec = spec
         self.name = spec.name
         self.namespace = spec.namespace

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from metaflow_blueprints.argo import SecretKeyRef
+from metaflow_blueprints.k8s.claims import claim
 from metaflow_blueprints.runtime import Construct, provider_module
 
 
@@ -27,6 +28,7 @@ class KubernetesSecret(Construct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
+        claim(self, "Secret", namespace, name)
         secret_v1 = provider_module("kubernetes", "secret_v1")
         self.name = name
         self.namespace = namespace
@@ -61,6 +63,7 @@ class KubernetesServiceAccount(Construct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
+        claim(self, "ServiceAccount", namespace, name)
         sa = provider_module("kubernetes", "service_account_v1")
         self.name = name
         self.namespace = namespace

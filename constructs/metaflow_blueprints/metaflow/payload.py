@@ -73,13 +73,13 @@ class PayloadField:
         getter = jq_getpath(parts)
         if default is _MISSING:
             return PayloadField(getter, (gjson_path(parts),))
-        fallback = json.dumps(default)
+        fallback = _json_literal("PayloadField.path default", default)
         return PayloadField(f"({getter} as $v | if $v == null then {fallback} else $v end)")
 
     @staticmethod
     def constant(value: Any) -> PayloadField:
         """A fixed JSON value."""
-        return PayloadField(f"({json.dumps(value)})")
+        return PayloadField(f"({_json_literal('PayloadField.constant', value)})")
 
     @staticmethod
     def expression(jq: str, *, requires: Sequence[str] = ()) -> PayloadField:
@@ -87,3 +87,14 @@ class PayloadField:
         if not jq.strip():
             raise BlueprintError("PayloadField.jq", jq, "must not be empty.")
         return PayloadField(f"({jq})", tuple(requires))
+
+
+def _json_literal(field: str, value: Any) -> str:
+    """``value`` as a JSON (and jq) literal; NaN, Infinity and non-JSON values are refused."""
+    try:
+        return json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise BlueprintError(
+            field, value, f"is not a JSON value ({exc}).", "Use finite numbers, strings, "
+            "booleans, null, lists and string-keyed objects of them."
+        ) from None

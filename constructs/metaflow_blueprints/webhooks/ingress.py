@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from metaflow_blueprints.errors import BlueprintError, is_placeholder
+from metaflow_blueprints.k8s.claims import claim
+from metaflow_blueprints.props import check_type
 from metaflow_blueprints.runtime import Construct, TerraformOutput, provider_module
 
 #: ingress-nginx's source-IP allowlist annotation.
@@ -33,6 +35,13 @@ class WebhookIngress:
     annotations: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        check_type("WebhookIngress.host", self.host, str)
+        check_type("WebhookIngress.tls_secret_name", self.tls_secret_name, str | None)
+        check_type("WebhookIngress.class_name", self.class_name, str | None)
+        check_type(
+            "WebhookIngress.allowed_source_ranges", self.allowed_source_ranges, Sequence[str]
+        )
+        check_type("WebhookIngress.annotations", self.annotations, Mapping[str, str])
         if not is_placeholder(self.host) and (
             not self.host or "/" in self.host or ":" in self.host
         ):
@@ -79,6 +88,7 @@ class WebhookIngressResource(Construct):
         path: str,
     ) -> None:
         super().__init__(scope, id)
+        claim(self, "Ingress", namespace, name)
         ing = provider_module("kubernetes", "ingress_v1")
         backend = ing.IngressV1SpecRuleHttpPathBackend(
             service=ing.IngressV1SpecRuleHttpPathBackendService(

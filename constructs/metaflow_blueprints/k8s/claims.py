@@ -1,0 +1,36 @@
+"""One owner per Kubernetes object name: a clash is an error at synth time, not a fight
+between two Terraform resources over one object in the cluster.
+
+Every construct that creates a named Kubernetes object (and every blueprint, for the name
+stem all its objects derive from) claims ``(kind, namespace, name)`` in its stack first;
+a second claim names both construct paths. Names that are Terraform tokens are skipped.
+"""
+
+from __future__ import annotations
+
+from metaflow_blueprints.errors import BlueprintError, is_placeholder
+from metaflow_blueprints.runtime import Construct, TerraformStack
+
+_ATTRIBUTE = "_mfb_kubernetes_claims"
+
+
+def claim(scope: Construct, kind: str, namespace: str, name: str, *, field: str = "name") -> None:
+    """Record that ``scope`` creates ``kind`` ``namespace/name``; raise if another does."""
+    if is_placeholder(name) or is_placeholder(namespace):
+        return
+    stack = TerraformStack.of(scope)
+    claims: dict[tuple[str, str, str], str] = getattr(stack, _ATTRIBUTE, None) or {}
+    setattr(stack, _ATTRIBUTE, claims)
+    key = (kind, namespace, name)
+    path = scope.node.path
+    owner = claims.get(key)
+    if owner is not None and owner != path:
+        raise BlueprintError(
+            field,
+            name,
+            f"{kind} {namespace}/{name} would be created by both {owner!r} and {path!r}.",
+            "Give one of them another construct id or name= (ids that differ only in "
+            "'_' and '-' or case resolve to the same Kubernetes names), or put them in "
+            "different namespaces.",
+        )
+    claims[key] = path

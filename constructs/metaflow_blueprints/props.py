@@ -1,0 +1,130 @@
+"""Check props against their type hints before a construct creates anything.
+
+``@checked`` on a blueprint's ``__init__`` (or a factory) compares every argument with its
+annotation and raises a :class:`BlueprintError` naming the prop and the value, so a
+``None``, a number given as a string or a NaN never reaches jsii or Terraform as a
+``TypeError``/``RuntimeError``. Terraform tokens pass (checked at plan time instead).
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import functools
+import inspect
+import math
+import types
+import typing
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.runtime import is_unresolved
+
+F = TypeVar("F", bound=Callable[..., Any])
+_SKIP = ("self", "scope")
+
+
+def checked(fn: F) -> F:
+    """Decorate ``fn`` so that its arguments are checked against its annotations first."""
+    signature = inspect.signature(fn)
+    hints = _hints(fn)
+    owner = fn.__qualname__.split(".")[0]
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise BlueprintError(owner, kwargs or args, f"{exc}.") from None
+        for name, value in bound.arguments.items():
+            if name in _SKIP or name not in hints:
+                continue
+            check_type(name, value, hints[name])
+        return fn(*args, **kwargs)
+
+    return typing.cast(F, wrapper)
+
+
+def check_type(field: str, value: Any, hint: Any) -> None:
+    """Raise a :class:`BlueprintError` unless ``value`` fits ``hint``."""
+    if not _fits(value, hint):
+        raise BlueprintError(field, value, f"must be {describe(hint)}.")
+
+
+def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
+    """Annotations resolved one by one; one that cannot be resolved is not checked."""
+    out: dict[str, Any] = {}
+    namespace = getattr(fn, "__globals__", {})
+    for name, text in getattr(fn, "__annotations__", {}).items():
+        if name == "return":
+            continue
+        try:
+            out[name] = eval(text, namespace) if isinstance(text, str) else text
+        except Exception:
+            continue
+    return out
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    if hint is Any or hint is object:
+        return True
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_fits(value, arg) for arg in args)
+    if hint is None or hint is type(None):
+        return value is None
+    if origin is typing.Literal:
+        return any(value == arg and type(value) is type(arg) for arg in args)
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    if hint is int:
+        if isinstance(value, bool):
+            return False
+        return isinstance(value, int) or (_finite(value) and is_unresolved(value))
+    if hint is float:
+        return not isinstance(value, bool) and _finite(value)
+    if origin in (collections.abc.Sequence, list, tuple, collections.abc.Iterable):
+        if isinstance(value, (str, bytes)) or not isinstance(value, collections.abc.Iterable):
+            return False
+        if not isinstance(value, (list, tuple, collections.abc.Sequence)):
+            return False
+        element = args[0] if args else Any
+        return all(_fits(item, element) for item in value)
+    if origin in (collections.abc.Mapping, dict):
+        if not isinstance(value, collections.abc.Mapping):
+            return False
+        key, item = args if len(args) == 2 else (Any, Any)
+        return all(_fits(k, key) and _fits(v, item) for k, v in value.items())
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    return True  # a hint this checker does not model: leave it to the construct
+
+
+def _finite(value: Any) -> bool:
+    """A finite float or int (a number token is finite; NaN must never reach jsii)."""
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def describe(hint: Any) -> str:
+    """``str | None`` -> "a string or None"; used in error messages."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        return " or ".join(describe(arg) for arg in args)
+    if hint is None or hint is type(None):
+        return "None"
+    if origin is typing.Literal:
+        return "one of " + ", ".join(repr(arg) for arg in args)
+    simple = {str: "a string", int: "an integer", bool: "True or False", float: "a finite number"}
+    if hint in simple:
+        return simple[hint]
+    if origin in (collections.abc.Sequence, list, tuple, collections.abc.Iterable):
+        return f"a list of ({describe(args[0]) if args else 'values'})"
+    if origin in (collections.abc.Mapping, dict):
+        if len(args) == 2:
+            return f"a mapping of ({describe(args[0])}) to ({describe(args[1])})"
+        return "a mapping"
+    return f"a {getattr(hint, '__name__', str(hint))}"
