@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 
 from metaflow_blueprints.runtime import App
 from metaflow_blueprints.synth import synth_app
@@ -34,7 +35,12 @@ def build(outdir: str | None = None, *, hcl: bool = False) -> App:
 
 def main() -> None:
     hcl = os.environ.get("MFB_HCL", "") in ("1", "true")
-    synth_app(build(hcl=hcl), hcl_output=hcl)
+    try:
+        app = build(hcl=hcl)
+    except settings_module.SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    synth_app(app, hcl_output=hcl)
 
 
 if __name__ == "__main__":

@@ -38,14 +38,60 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+class SettingsError(ValueError):
+    """The ``MFB_SETTINGS`` file is unreadable or names a setting no stack reads."""
+
+
+def sections() -> dict[str, dict[str, Any]]:
+    """Setting sections (objects) and the keys each one may hold."""
+    from stacks import aws, gcp, webhooks
+
+    return {
+        "webhook": DEFAULTS["webhook"],
+        "aws": aws.DEFAULTS,
+        "gcp": gcp.DEFAULTS,
+        "dbt_cloud": webhooks.DBT_CLOUD,
+        "fivetran": webhooks.FIVETRAN,
+    }
+
+
 def load() -> dict[str, Any]:
-    """Defaults merged (one level deep) with the JSON file named by ``MFB_SETTINGS``."""
+    """Defaults merged (one level deep) with the JSON file named by ``MFB_SETTINGS``.
+
+    Raises :class:`SettingsError` for a file that is not a JSON object or that holds a key
+    (or a key of a section) that no reference stack reads: a typo never passes silently.
+    """
     settings = json.loads(json.dumps(DEFAULTS))
     path = os.environ.get("MFB_SETTINGS")
     if path:
-        for key, value in json.loads(Path(path).read_text()).items():
+        for key, value in _read(path).items():
             if isinstance(value, dict) and isinstance(settings.get(key), dict):
                 settings[key].update(value)
             else:
                 settings[key] = value
     return settings
+
+
+def _read(path: str) -> dict[str, Any]:
+    where = f"MFB_SETTINGS={path}"
+    try:
+        given = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise SettingsError(f"{where}: cannot read a JSON object ({exc})") from None
+    if not isinstance(given, dict):
+        raise SettingsError(f"{where}: must hold a JSON object, not {type(given).__name__}")
+    known = sections()
+    for key, value in given.items():
+        if key not in DEFAULTS and key not in known:
+            names = ", ".join(sorted({*DEFAULTS, *known}))
+            raise SettingsError(f"{where}: unknown setting {key!r} (known: {names})")
+        if key in known:
+            if not isinstance(value, dict):
+                raise SettingsError(f"{where}: {key!r} must be an object of settings")
+            unknown = sorted(set(value) - set(known[key]))
+            if unknown:
+                names = ", ".join(sorted(known[key]))
+                raise SettingsError(
+                    f"{where}: unknown setting {key}.{unknown[0]} (known in {key!r}: {names})"
+                )
+    return given

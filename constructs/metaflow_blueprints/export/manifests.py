@@ -50,6 +50,8 @@ class Export:
     objects: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     unresolved: list[tuple[str, str]] = field(default_factory=list)
+    #: ``--set`` names that replaced at least one reference.
+    used: set[str] = field(default_factory=set)
 
 
 def parse_sets(pairs: list[str]) -> dict[str, str]:
@@ -91,7 +93,14 @@ def collect(doc: Mapping[str, Any], sets: Mapping[str, str] | None = None) -> Ex
             if type_.startswith("kubernetes_"):
                 result.skipped.append(address)
             continue
-        result.objects.append((address, _substitute(obj, sets or {}, where, result.unresolved)))
+        result.objects.append((address, _substitute(obj, sets or {}, where, result)))
+    unused = sorted(set(sets or {}) - result.used)
+    if unused:
+        known = sorted({expr for _, expr in result.unresolved} | result.used)
+        raise ValueError(
+            f"--set {unused[0]}: no ${{{unused[0]}}} reference in the stack's Kubernetes "
+            f"objects (references: {', '.join(known) or 'none'})"
+        )
     return result
 
 
@@ -131,21 +140,20 @@ def _service_account(body: Mapping[str, Any]) -> dict[str, Any]:
     return obj
 
 
-def _substitute(
-    value: Any, sets: Mapping[str, str], where: str, unresolved: list[tuple[str, str]]
-) -> Any:
+def _substitute(value: Any, sets: Mapping[str, str], where: str, result: Export) -> Any:
     if isinstance(value, dict):
-        return {k: _substitute(v, sets, f"{where}.{k}", unresolved) for k, v in value.items()}
+        return {k: _substitute(v, sets, f"{where}.{k}", result) for k, v in value.items()}
     if isinstance(value, list):
-        return [_substitute(v, sets, f"{where}[{i}]", unresolved) for i, v in enumerate(value)]
+        return [_substitute(v, sets, f"{where}[{i}]", result) for i, v in enumerate(value)]
     if not isinstance(value, str) or "${" not in value:
         return value
 
     def replace(match: re.Match[str]) -> str:
         expr = match.group(1).strip()
         if expr in sets:
+            result.used.add(expr)
             return sets[expr]
-        unresolved.append((where, expr))
+        result.unresolved.append((where, expr))
         return match.group(0)
 
     return _REFERENCE.sub(replace, value).replace("$${", "${")

@@ -26,7 +26,31 @@ def load_stack(path: Path) -> dict[str, Any]:
         raise StackInputError(f"{target}: not JSON ({err}); export needs the JSON synth.") from None
     if not isinstance(doc, dict):
         raise StackInputError(f"{target}: not a Terraform JSON document.")
+    problem = shape_problem(doc)
+    if problem:
+        raise StackInputError(f"{target}: not a Terraform JSON document ({problem}).")
     return doc
+
+
+def shape_problem(doc: dict[str, Any]) -> str | None:
+    """What makes ``doc`` unreadable as cdktf's Terraform JSON, or None."""
+    for section in ("resource", "data", "output", "variable", "provider", "terraform"):
+        if section in doc and not isinstance(doc[section], dict):
+            return f"{section!r} must be an object"
+    for type_, items in (doc.get("resource") or {}).items():
+        if not isinstance(items, dict):
+            return f"resource.{type_} must be an object of resources"
+        for name, body in items.items():
+            where = f"resource.{type_}.{name}"
+            if not isinstance(body, dict):
+                return f"{where} must be an object"
+            if type_ == "kubernetes_manifest" and not isinstance(body.get("manifest"), dict):
+                return f"{where}.manifest must be an object"
+            meta = body.get("metadata", {})
+            entries = meta if isinstance(meta, list) else [meta]
+            if not all(isinstance(entry, dict) for entry in entries):
+                return f"{where}.metadata must be an object"
+    return None
 
 
 def resources(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
