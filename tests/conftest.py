@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,13 +20,22 @@ def strict_validator() -> StrictArgoValidator:
 
 
 @pytest.fixture(scope="session")
-def reference_stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """Every reference stack's synthesized Terraform JSON, by stack name (built once)."""
+def reference_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ``cdktf.out`` directory with every reference stack synthesized (built once)."""
     from metaflow_blueprints.synth import synth_app
-    from stacks.__main__ import STACKS, build
+    from stacks.__main__ import build
 
     outdir = tmp_path_factory.mktemp("reference.out")
     synth_app(build(str(outdir)))
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def reference_stacks(reference_out: Path) -> dict[str, dict[str, Any]]:
+    """Every reference stack's synthesized Terraform JSON, by stack name."""
+    from stacks.__main__ import STACKS
+
     return {
-        name: json.loads((outdir / "stacks" / name / "cdk.tf.json").read_text()) for name in STACKS
+        name: json.loads((reference_out / "stacks" / name / "cdk.tf.json").read_text())
+        for name in STACKS
     }
