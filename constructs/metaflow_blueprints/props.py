@@ -46,9 +46,55 @@ def checked(fn: F) -> F:
 
 
 def check_type(field: str, value: Any, hint: Any) -> None:
-    """Raise a :class:`BlueprintError` unless ``value`` fits ``hint``."""
-    if not _fits(value, hint):
-        raise BlueprintError(field, value, f"must be {describe(hint)}.")
+    """Raise a :class:`BlueprintError` unless ``value`` fits ``hint``.
+
+    Inside a list or mapping the error shows the offending element: ``events`` with value
+    ``'x'`` for a bad item, ``payload['a']`` for a bad mapping value.
+    """
+    if _fits(value, hint):
+        return
+    where, bad, wanted = _locate(field, value, hint)
+    raise BlueprintError(where, bad, f"must be {describe(wanted)}.")
+
+
+def _locate(field: str, value: Any, hint: Any) -> tuple[str, Any, Any]:
+    """The innermost (field, value, hint) that does not fit, for a clearer message."""
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        containers = [a for a in typing.get_args(hint) if _container_kind(a) == _kind_of(value)]
+        if len(containers) == 1 and _kind_of(value) is not None:
+            return _locate(field, value, containers[0])
+        return field, value, hint
+    kind = _container_kind(hint)
+    args = typing.get_args(hint)
+    if kind == "sequence" and _kind_of(value) == "sequence" and args:
+        for item in value:
+            if not _fits(item, args[0]):
+                return _locate(field, item, args[0])
+    if kind == "mapping" and _kind_of(value) == "mapping" and len(args) == 2:
+        for key, item in value.items():
+            if not _fits(key, args[0]):
+                return field, key, args[0]
+            if not _fits(item, args[1]):
+                return _locate(f"{field}[{key!r}]", item, args[1])
+    return field, value, hint
+
+
+def _container_kind(hint: Any) -> str | None:
+    origin = typing.get_origin(hint)
+    if origin in (collections.abc.Sequence, list, tuple, collections.abc.Iterable):
+        return "sequence"
+    if origin in (collections.abc.Mapping, dict):
+        return "mapping"
+    return None
+
+
+def _kind_of(value: Any) -> str | None:
+    if isinstance(value, collections.abc.Mapping):
+        return "mapping"
+    if isinstance(value, collections.abc.Sequence) and not isinstance(value, (str, bytes)):
+        return "sequence"
+    return None
 
 
 def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
