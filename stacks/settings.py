@@ -47,6 +47,7 @@ def sections() -> dict[str, dict[str, Any]]:
     from stacks import aws, gcp, webhooks
 
     return {
+        "platform": DEFAULTS["platform"],
         "webhook": DEFAULTS["webhook"],
         "aws": aws.DEFAULTS,
         "gcp": gcp.DEFAULTS,

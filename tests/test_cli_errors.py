@@ -96,6 +96,7 @@ def _synth(tmp_path: Path, settings: object) -> subprocess.CompletedProcess[str]
         ({"namespac": "metaflow"}, "'namespac'"),
         ({"aws": {"regoin": "eu-west-1"}}, "aws.regoin"),
         ({"webhook": {"ingress_hosts": "x"}}, "webhook.ingress_hosts"),
+        ({"platform": {"enable": False}}, "platform.enable"),
         ({"gcp": "acme"}, "'gcp' must be an object"),
         ("[1, 2]", "JSON object"),
         ("{oops", "cannot read"),
@@ -113,9 +114,11 @@ def test_known_settings_still_load(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"namespace": "argo-events", "aws": {"region": "eu-west-1"},
-                                "webhook": {"ingress_host": "hooks.acme.com"}}))  # fmt: skip
+                                "webhook": {"ingress_host": "hooks.acme.com"},
+                                "platform": {"enabled": False}}))  # fmt: skip
     monkeypatch.setenv("MFB_SETTINGS", str(path))
     loaded = settings.load()
     assert loaded["namespace"] == "argo-events" and loaded["aws"] == {"region": "eu-west-1"}
     assert loaded["webhook"]["ingress_host"] == "hooks.acme.com"
     assert loaded["webhook"]["ingress_class"] == "nginx"
+    assert loaded["platform"] == {**settings.DEFAULTS["platform"], "enabled": False}
