@@ -86,7 +86,7 @@ def collect(doc: Mapping[str, Any], sets: Mapping[str, str] | None = None) -> Ex
             for index, obj in enumerate(objects):
                 where = f"{address}.objects[{index}]"
                 result.objects.append(
-                    (where, _substitute(obj, sets or {}, where, result.unresolved))
+                    (where, _substitute(obj, sets or {}, where, result))
                 )
             continue
         else:
