@@ -2,7 +2,9 @@
 
 Construct library for CDK for Terraform. The public constructs are re-exported lazily
 from their modules (``from metaflow_blueprints import WebhookToMetaflow``) so that
-importing the package does not start Node.js or load provider bindings.
+importing the package does not start Node.js or load provider bindings. It does make later
+imports of prebuilt provider packages lazy (:mod:`metaflow_blueprints.lazy_providers`): import
+it before ``cdktf``/``cdktn`` and the provider packages.
 """
 
 from __future__ import annotations
@@ -10,7 +12,14 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from metaflow_blueprints import lazy_providers, node
+
 __version__ = "0.1.0"
+
+# Before anything starts jsii: Node.js from the wheel, and lazy provider packages (Python
+# import hook + Node.js preload) for the rest of the process. See lazy_providers.
+node.use_wheel_node()
+lazy_providers.install()
 
 _EXPORTS: dict[str, str] = {
     "S3ToMetaflow": "metaflow_blueprints.blueprints.s3",

