@@ -11,7 +11,8 @@
 // any other file or line is compiled as it is.
 const Module = require("module");
 
-const PROVIDER_INDEX = /[\\/]node_modules[\\/]@(?:cdktf|cdktn)[\\/]provider-[^\\/]+[\\/]lib[\\/]index\.js$/;
+// node_modules/@cdktf/provider-aws/lib/index.js, node_modules/@cdktn/provider-aws/lib/index.js
+const PROVIDER_INDEX = /[\\/]node_modules[\\/]@[^\\/]+[\\/]provider-[^\\/]+[\\/]lib[\\/]index\.js$/;
 const EXPORT_LINE =
   /^exports\.([A-Za-z_$][\w$]*) = (?:(__importStar)\(require\(("\.\/[^"]+")\)\)|require\(("\.\/[^"]+")\));\r?$/;
 

@@ -45,8 +45,9 @@ from typing import Any
 
 EAGER_ENV = "METAFLOW_BLUEPRINTS_EAGER_PROVIDERS"
 
-#: Top-level packages of prebuilt provider bindings, on either framework.
-PROVIDER_PACKAGE = re.compile(r"(?:cdktf_cdktf_provider|cdktn_provider)_[a-z0-9_]+")
+#: Top-level packages of prebuilt provider bindings on either framework (``<prefix>provider_<x>``,
+#: see ``runtime.FRAMEWORKS``); :class:`LazyProviderFinder` also requires a jsii ``_jsii`` dir.
+PROVIDER_PACKAGE = re.compile(r"[a-z][a-z0-9_]*_provider_[a-z0-9_]+")
 
 #: The Node.js preload that makes the provider's ``lib/index.js`` lazy inside the kernel.
 NODE_PRELOAD = Path(__file__).with_name("lazy_provider_index.cjs")
@@ -115,18 +116,30 @@ class LazyProviderFinder(importlib.abc.MetaPathFinder):
         return spec
 
 
-def _add_node_preload() -> None:
-    """Append ``--require <preload>`` to ``NODE_OPTIONS`` (read when the kernel starts)."""
-    flag = f'--require "{NODE_PRELOAD}"'
+#: What :func:`install` adds to ``NODE_OPTIONS`` (read by Node.js when the kernel starts).
+NODE_FLAG = f'--require "{NODE_PRELOAD}"'
+
+
+def _set_node_preload(enabled: bool) -> None:
+    """Add or remove :data:`NODE_FLAG` in ``NODE_OPTIONS`` (a parent may have set it)."""
     current = os.environ.get("NODE_OPTIONS", "")
-    if flag not in current:
-        os.environ["NODE_OPTIONS"] = f"{current} {flag}".strip()
+    rest = " ".join(current.replace(NODE_FLAG, " ").split())
+    wanted = f"{rest} {NODE_FLAG}".strip() if enabled else rest
+    if wanted:
+        os.environ["NODE_OPTIONS"] = wanted
+    else:
+        os.environ.pop("NODE_OPTIONS", None)
 
 
 def install() -> None:
-    """Make later imports of provider packages, and the jsii kernel's loads, lazy."""
+    """Make later imports of provider packages, and the jsii kernel's loads, lazy.
+
+    With ``METAFLOW_BLUEPRINTS_EAGER_PROVIDERS`` set it removes instead what a lazy parent
+    process may have passed down in ``NODE_OPTIONS``.
+    """
     if eager():
+        _set_node_preload(False)
         return
     if not any(isinstance(finder, LazyProviderFinder) for finder in sys.meta_path):
         sys.meta_path.insert(0, LazyProviderFinder())
-    _add_node_preload()
+    _set_node_preload(True)

@@ -185,10 +185,12 @@ _BINDINGS_TARGET = re.compile(
 def binding_requirement(
     provider: str, fallback: tuple[str, str], framework: Framework | None = None
 ) -> tuple[str, str]:
-    """``(source, "~> MAJOR.MINOR")`` of the provider version the installed bindings target.
+    """``(source, ">= MAJOR.MINOR")``: the provider release the installed bindings target.
 
     Read from the binding distribution's metadata; ``fallback`` when the bindings are not
-    installed or their description does not say.
+    installed or their description does not say. A lower bound only: the stacks pin the
+    exact version (the framework writes it), modules admit later releases, and the two
+    frameworks' bindings (e.g. kubernetes 2.38 and 3.0) synthesize the same attributes.
     """
     distribution = (framework or FRAMEWORK).provider_distribution(provider)
     try:
@@ -199,7 +201,7 @@ def binding_requirement(
     found = _BINDINGS_TARGET.search(str(description))
     if found is None:
         return fallback
-    return found["source"], f"~> {found['major']}.{found['minor']}"
+    return found["source"], f">= {found['major']}.{found['minor']}"
 
 
 PROVIDER_SOURCES = {
