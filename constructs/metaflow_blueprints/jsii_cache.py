@@ -1,4 +1,4 @@
-"""Warm jsii's package cache for the provider bindings: ``python -m metaflow_blueprints.jsii_cache``.
+"""Warm jsii's package cache: ``python -m metaflow_blueprints.jsii_cache`` (once per venv).
 
 The jsii kernel (1.142) extracts each assembly tarball once into its package cache
 (``JSII_RUNTIME_PACKAGE_CACHE_ROOT``, default ``~/.cache/aws/jsii/package-cache``) and, the
