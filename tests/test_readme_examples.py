@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from metaflow_blueprints import (
@@ -16,8 +21,15 @@ from metaflow_blueprints import (
     WebhookToMetaflow,
 )
 from metaflow_blueprints.argo import DataFilter
-from metaflow_blueprints.runtime import App, TerraformStack, provider_module, synth_stack
-from tests.helpers import manifests
+from metaflow_blueprints.runtime import (
+    FRAMEWORK,
+    PROVIDERS,
+    App,
+    TerraformStack,
+    provider_module,
+    synth_stack,
+)
+from tests.helpers import REPO, manifests
 
 
 def test_every_readme_snippet_synthesizes_together() -> None:
@@ -81,3 +93,37 @@ def test_every_readme_snippet_synthesizes_together() -> None:
         "dbt.job.completed",
         "fivetran.sync.succeeded",
     }
+
+
+def _own_app_snippet() -> str:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Use it in your own app", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_own_app_snippet_runs_verbatim_on_the_installed_framework(tmp_path: Path) -> None:
+    code = _own_app_snippet()
+    assert code.startswith("import metaflow_blueprints")  # the hook comes first
+    if FRAMEWORK.name == "cdktn":  # the README's rule: only the package prefix changes
+        code = code.replace("cdktf_cdktf_provider_", "cdktn_provider_")
+        code = code.replace("from cdktf import", "from cdktn import")
+    probe = (
+        "\nimport sys\n"
+        f"print(sum(m.startswith('{PROVIDERS['kubernetes']}.') for m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code + probe],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+        env={k: v for k, v in os.environ.items() if k != "CDKTF_OUTDIR"},
+    )
+    assert 1 <= int(result.stdout.split()[-1]) < 10  # lazy: not ~300 kubernetes modules
+    (stack,) = (tmp_path / "cdktf.out" / "stacks").iterdir()
+    terraform = json.loads((stack / "cdk.tf.json").read_text())
+    sensors = manifests(terraform, "Sensor")
+    assert [
+        s["metadata"]["annotations"]["metaflow-blueprints/metaflow-event"] for s in sensors
+    ] == ["data.updated"]
