@@ -33,7 +33,6 @@ a framework, so installing costs well under a millisecond.
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.machinery
 import os
 import re
@@ -72,8 +71,12 @@ def submodule_names(path: Sequence[str]) -> list[str]:
     return sorted(names)
 
 
-class LazyProviderLoader(importlib.abc.Loader):
-    """Executes a provider package as a lazy module instead of running its ``__init__``."""
+class LazyProviderLoader:
+    """Executes a provider package as a lazy module instead of running its ``__init__``.
+
+    A plain class (the loader protocol) rather than ``importlib.abc.Loader``: importing
+    ``importlib.abc`` pulls in ``importlib.resources``, ``tempfile`` and ``lzma``.
+    """
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
         return None  # the default module object
@@ -96,7 +99,7 @@ class LazyProviderLoader(importlib.abc.Loader):
         module.__dir__ = __dir__  # type: ignore[method-assign]
 
 
-class LazyProviderFinder(importlib.abc.MetaPathFinder):
+class LazyProviderFinder:
     """Finds prebuilt provider packages and hands them to :class:`LazyProviderLoader`."""
 
     def find_spec(
@@ -112,7 +115,7 @@ class LazyProviderFinder(importlib.abc.MetaPathFinder):
             return None
         if not any(Path(p, "_jsii").is_dir() for p in spec.submodule_search_locations):
             return None  # not a jsii provider binding: leave it alone
-        spec.loader = LazyProviderLoader()
+        spec.loader = LazyProviderLoader()  # type: ignore[assignment]
         return spec
 
 
