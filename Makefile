@@ -10,7 +10,7 @@ CDKTN_BIN := $(CDKTN_VENV)/bin
 CDKTN_STAMP := $(CDKTN_VENV)/.installed
 PIP := pip install --quiet --disable-pip-version-check
 
-.PHONY: synth synth-cdktn test test-cdktf test-cdktn lint typecheck bench modules clean
+.PHONY: venvs synth synth-cdktn test test-cdktf test-cdktn lint typecheck bench modules clean
 
 # $(call make-venv,DIR,EXTRA): a venv with the library (editable) on one framework, plus the
 # test tools; then jsii's package cache is warmed (runtime indexes of the provider assemblies,
@@ -27,16 +27,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m metaflow_blueprints.export.hcl --install
 	touch $(STAMP)
 
-# tools/hcl (installed by the cdktf venv's step) is shared by both venvs.
-$(CDKTN_STAMP): pyproject.toml $(STAMP)
+$(CDKTN_STAMP): pyproject.toml
 	$(call make-venv,$(CDKTN_VENV),cdktn)
 	touch $(CDKTN_STAMP)
+
+# Both venvs; independent, so `make -j2 venvs` builds them side by side (.ci/run does).
+venvs: $(STAMP) $(CDKTN_STAMP)
 
 synth: $(STAMP)
 	$(BIN)/python -m stacks
 	@ls -1 cdktf.out/stacks/*/cdk.tf.json
 
-synth-cdktn: $(CDKTN_STAMP)
+# tools/hcl (installed by the cdktf venv's step) is shared by both venvs.
+synth-cdktn: $(STAMP) $(CDKTN_STAMP)
 	$(CDKTN_BIN)/python -m stacks
 	@ls -1 cdktf.out/stacks/*/cdk.tf.json
 
@@ -49,7 +52,7 @@ test: lint test-cdktf test-cdktn
 test-cdktf: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-test-cdktn: $(CDKTN_STAMP)
+test-cdktn: $(STAMP) $(CDKTN_STAMP)
 	$(CDKTN_BIN)/python -m pytest -q -p no:cacheprovider
 
 # One run, every framework whose venv exists (see benchmarks/synth_speed.py).
