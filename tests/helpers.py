@@ -38,6 +38,14 @@ def synth(build: Callable[[Any], None], *, stack_id: str = "test") -> dict[str, 
     return synth_stack(stack)
 
 
+def single_block(value: Any) -> Any:
+    """A block the schema allows once: an object on cdktf's kubernetes 2.x bindings, a
+    one-element list on cdktn's 3.x for some resources (see ``runtime.nested_block``)."""
+    if isinstance(value, list) and len(value) == 1:
+        return value[0]
+    return value
+
+
 def manifests(terraform: dict[str, Any], kind: str | None = None) -> list[dict[str, Any]]:
     """All kubernetes_manifest bodies (optionally of one ``kind``)."""
     found = [

@@ -69,10 +69,12 @@ def test_unknown_or_missing_provider_bindings_are_clear_errors(
         provider_module("nothere", "provider")
 
 
-def _satisfies_lower_bound(constraint: str, version: str) -> bool:
-    assert constraint.startswith(">= "), constraint
+def _admits(constraint: str, version: str) -> bool:
+    """Terraform's ``~> X.Y``: >= X.Y and < (X+1).0."""
+    assert constraint.startswith("~> "), constraint
     bound = tuple(int(p) for p in constraint[3:].split("."))
-    return tuple(int(p) for p in version.split("."))[: len(bound)] >= bound
+    release = tuple(int(p) for p in version.split("."))
+    return release[: len(bound)] >= bound and release[0] == bound[0]
 
 
 def test_provider_constraints_match_the_version_the_framework_pins_for_the_bindings() -> None:
@@ -84,13 +86,14 @@ def test_provider_constraints_match_the_version_the_framework_pins_for_the_bindi
     provider_module("google", "provider").GoogleProvider(stack, "google", project="p")
     provider_module("kubernetes", "provider").KubernetesProvider(stack, "kubernetes")
     provider_module("random", "provider").RandomProvider(stack, "random")
+    provider_module("helm", "provider").HelmProvider(stack, "helm")
     pinned = synth_stack(stack)["terraform"]["required_providers"]
-    assert set(pinned) == {"aws", "google", "kubernetes", "random"}
+    assert set(pinned) == {"aws", "google", "helm", "kubernetes", "random"}
     for name in pinned:
         source, constraint = PROVIDER_SOURCES[name]
         version = pinned[name]["version"]
-        assert _satisfies_lower_bound(constraint, version), (name, constraint, version)
-        assert constraint == ">= " + ".".join(version.split(".")[:2]), (name, constraint)
+        assert _admits(constraint, version), (name, constraint, version)
+        assert constraint == "~> " + ".".join(version.split(".")[:2]), (name, constraint)
         assert source.endswith("/" + pinned[name]["source"].split("/")[-1]), (name, source)
 
 
@@ -149,3 +152,19 @@ def test_only_the_seam_imports_or_names_framework_packages() -> None:
     # the check sees what it is meant to see
     assert any("import cdktf" in leak for leak in _leaks(library / "runtime.py"))
     assert _leaks(library / "runtime.py") != []
+
+
+def test_nested_block_takes_the_shape_the_installed_bindings_want() -> None:
+    ns = provider_module("kubernetes", "namespace_v1")
+    secret = provider_module("kubernetes", "secret_v1")
+    meta = ns.NamespaceV1Metadata(name="events")
+    shaped = runtime.nested_block(ns.NamespaceV1, "metadata", meta)
+    # kubernetes 3.x (cdktn) made namespace_v1's metadata a list; 2.x (cdktf) one object
+    assert shaped == ([meta] if FRAMEWORK.name == "cdktn" else meta)
+    secret_meta = secret.SecretV1Metadata(name="s")
+    assert runtime.nested_block(secret.SecretV1, "metadata", secret_meta) is secret_meta
+    stack = runtime.TerraformStack(runtime.App(), "blocks")
+    provider_module("kubernetes", "provider").KubernetesProvider(stack, "kubernetes")
+    ns.NamespaceV1(stack, "ns", metadata=shaped)  # the binding accepts it (jsii checks)
+    (body,) = synth_stack(stack)["resource"]["kubernetes_namespace_v1"].values()
+    assert body["metadata"] in ({"name": "events"}, [{"name": "events"}])

@@ -28,6 +28,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.util
+import inspect
 import json
 import os
 import re
@@ -154,6 +155,7 @@ __all__ = [
     "Token",
     "binding_requirement",
     "is_unresolved",
+    "nested_block",
     "provider_module",
     "select_framework",
     "synth_stack",
@@ -185,12 +187,12 @@ _BINDINGS_TARGET = re.compile(
 def binding_requirement(
     provider: str, fallback: tuple[str, str], framework: Framework | None = None
 ) -> tuple[str, str]:
-    """``(source, ">= MAJOR.MINOR")``: the provider release the installed bindings target.
+    """``(source, "~> MAJOR.MINOR")``: the provider release the installed bindings target.
 
     Read from the binding distribution's metadata; ``fallback`` when the bindings are not
-    installed or their description does not say. A lower bound only: the stacks pin the
-    exact version (the framework writes it), modules admit later releases, and the two
-    frameworks' bindings (e.g. kubernetes 2.38 and 3.0) synthesize the same attributes.
+    installed or their description does not say. The stacks pin the exact version (the
+    framework writes it); modules admit later releases of the same major version (a new
+    major, like helm 3 or kubernetes 3, may change the schema the bindings were made for).
     """
     distribution = (framework or FRAMEWORK).provider_distribution(provider)
     try:
@@ -201,7 +203,7 @@ def binding_requirement(
     found = _BINDINGS_TARGET.search(str(description))
     if found is None:
         return fallback
-    return found["source"], f">= {found['major']}.{found['minor']}"
+    return found["source"], f"~> {found['major']}.{found['minor']}"
 
 
 PROVIDER_SOURCES = {
@@ -233,6 +235,20 @@ def provider_module(provider: str, submodule: str) -> Any:
     if lazy_providers.eager():
         importlib.import_module(package)
     return importlib.import_module(f"{package}.{submodule}")
+
+
+def nested_block(resource: type, prop: str, block: Any) -> Any:
+    """``block`` for a nested block that the schema allows once, shaped as the bindings want.
+
+    Provider schemas move such blocks between "single" and "list" across major releases:
+    kubernetes 3.x (the cdktn bindings) takes ``metadata`` of ``namespace_v1`` and
+    ``role_v1`` as a list, 2.x (cdktf) as one object. Both are the same Terraform block; this
+    reads the installed binding's constructor annotation and wraps ``block`` in a list when
+    it asks for a sequence.
+    """
+    init = getattr(resource, "__init__")  # noqa: B009 (mypy: __init__ on a type)
+    annotation = inspect.signature(init).parameters[prop].annotation
+    return [block] if "Sequence" in str(annotation) else block
 
 
 def is_unresolved(value: object) -> bool:

@@ -2,11 +2,11 @@ terraform {
   required_providers {
     google = {
       source  = "hashicorp/google"
-      version = ">= 6.50"
+      version = "~> 6.50"
     }
     kubernetes = {
       source  = "hashicorp/kubernetes"
-      version = ">= 2.38"
+      version = "~> 2.38"
     }
   }
 }

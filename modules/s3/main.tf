@@ -2,11 +2,11 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 6.25"
+      version = "~> 6.25"
     }
     kubernetes = {
       source  = "hashicorp/kubernetes"
-      version = ">= 2.38"
+      version = "~> 2.38"
     }
   }
 }

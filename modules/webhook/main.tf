@@ -2,11 +2,11 @@ terraform {
   required_providers {
     kubernetes = {
       source  = "hashicorp/kubernetes"
-      version = ">= 2.38"
+      version = "~> 2.38"
     }
     random = {
       source  = "hashicorp/random"
-      version = ">= 3.7"
+      version = "~> 3.7"
     }
   }
 }

@@ -32,14 +32,14 @@ COMMITTED = REPO / "modules"
 
 
 #: Provider version constraints as modules write them (main.tf and the README's list).
-_CONSTRAINT = re.compile(r'(version\s*=\s*"|`hashicorp/[a-z]+` `)>= [0-9.]+')
+_CONSTRAINT = re.compile(r'(version\s*=\s*"|`hashicorp/[a-z]+` `)(?:>=|~>) [0-9.]+')
 
 
 def _files(root: Path) -> dict[str, str]:
     # modules/ is generated on cdktf. On cdktn only the provider constraints differ (they
     # follow the installed bindings, see runtime.PROVIDER_SOURCES): compare without them.
     def normal(text: str) -> str:
-        return text if FRAMEWORK.name == "cdktf" else _CONSTRAINT.sub(r"\1>= X", text)
+        return text if FRAMEWORK.name == "cdktf" else _CONSTRAINT.sub(r"\1X", text)
 
     return {
         str(path.relative_to(root)): normal(path.read_text())

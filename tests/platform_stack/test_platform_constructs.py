@@ -22,7 +22,7 @@ from metaflow_blueprints.platform.chart import (
 from metaflow_blueprints.runtime import App, TerraformStack, provider_module, synth_stack
 from metaflow_blueprints.tools.chart_table import derive
 from metaflow_blueprints.tools.schema import argo_manifests
-from tests.helpers import REPO, checkov_failures, resources
+from tests.helpers import REPO, checkov_failures, resources, single_block
 
 
 def _stack() -> TerraformStack:
@@ -356,6 +356,7 @@ def test_role_is_exactly_what_metaflows_sensor_needs(terraform: dict[str, Any]) 
         "verbs": sorted(K8S_TRIGGER_VERBS[k8s.get("operation", "create")]),
     }
     (role,) = resources(terraform, "kubernetes_role_v1").values()
+    role = {**role, "metadata": single_block(role["metadata"])}
     assert role["rule"] == [needed]
     assert role["metadata"]["namespace"] == resource["metadata"]["namespace"]
     # no wildcard anywhere, and no ClusterRole at all
@@ -377,7 +378,7 @@ def test_role_goes_to_the_workflows_namespace() -> None:
     terraform = synth_stack(stack)
     (role,) = resources(terraform, "kubernetes_role_v1").values()
     (binding,) = resources(terraform, "kubernetes_role_binding_v1").values()
-    assert role["metadata"]["namespace"] == binding["metadata"]["namespace"] == "jobs"
+    assert single_block(role["metadata"])["namespace"] == binding["metadata"]["namespace"] == "jobs"
     assert binding["subject"][0]["namespace"] == "metaflow"
 
 

@@ -17,7 +17,7 @@ from metaflow_blueprints.platform.chart import (
     check_values,
     merge,
 )
-from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
+from metaflow_blueprints.runtime import Construct, is_unresolved, nested_block, provider_module
 
 #: Pod security context for every chart pod (the chart's own suggestion, plus seccomp).
 POD_SECURITY_CONTEXT: dict[str, Any] = {
@@ -133,13 +133,17 @@ class ArgoEventsPlatform(Construct):
             self.namespace_resource = ns.NamespaceV1(
                 self,
                 "namespace",
-                metadata=ns.NamespaceV1Metadata(
-                    name=namespace,
-                    labels={
-                        **MANAGED_BY,
-                        "pod-security.kubernetes.io/warn": "restricted",
-                        "pod-security.kubernetes.io/audit": "restricted",
-                    },
+                metadata=nested_block(
+                    ns.NamespaceV1,
+                    "metadata",
+                    ns.NamespaceV1Metadata(
+                        name=namespace,
+                        labels={
+                            **MANAGED_BY,
+                            "pod-security.kubernetes.io/warn": "restricted",
+                            "pod-security.kubernetes.io/audit": "restricted",
+                        },
+                    ),
                 ),
             )
             depends_on.append(self.namespace_resource)

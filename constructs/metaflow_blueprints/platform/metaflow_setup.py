@@ -41,6 +41,7 @@ from metaflow_blueprints.runtime import (
     TerraformAsset,
     TerraformOutput,
     is_unresolved,
+    nested_block,
     provider_module,
 )
 
@@ -281,8 +282,12 @@ class MetaflowEventsSetup(Construct):
         self.role = role_v1.RoleV1(
             self,
             "role",
-            metadata=role_v1.RoleV1Metadata(
-                name=name, namespace=self.workflows_namespace, labels=dict(MANAGED_BY)
+            metadata=nested_block(
+                role_v1.RoleV1,
+                "metadata",
+                role_v1.RoleV1Metadata(
+                    name=name, namespace=self.workflows_namespace, labels=dict(MANAGED_BY)
+                ),
             ),
             rule=[role_v1.RoleV1Rule(**rule) for rule in _copy(WORKFLOW_RULES)],
             depends_on=depends_on or None,
