@@ -47,7 +47,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check constructs tests stacks benchmarks examples
 	$(BIN)/mypy
 
-test: lint test-cdktf test-cdktn
+# venvs first: the cdktf suite also synthesizes with .venv-cdktn (cross-framework test).
+test: venvs lint test-cdktf test-cdktn
 
 test-cdktf: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
