@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 synth: $(STAMP)
 	$(BIN)/python -m stacks
-	@ls -1 cdktf.out/stacks/*/cdk.tf.json
+	@ls -1 $${CDKTF_OUTDIR:-cdktf.out}/stacks/*/cdk.tf*
 
 lint: $(STAMP)
 	$(BIN)/ruff check constructs tests stacks benchmarks examples

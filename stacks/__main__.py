@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 
-from metaflow_blueprints.runtime import App
+from metaflow_blueprints.runtime import App, declare_required_providers
 from metaflow_blueprints.synth import synth_app
 from stacks import settings as settings_module
 
@@ -28,12 +28,16 @@ def build(outdir: str | None = None, *, hcl: bool = False) -> App:
         if name == "platform" and not settings["platform"]["enabled"]:
             continue
         module, _, cls = target.partition(":")
-        getattr(importlib.import_module(module), cls)(app, name, settings)
+        stack = getattr(importlib.import_module(module), cls)(app, name, settings)
+        declare_required_providers(stack)
     return app
 
 
 def main() -> None:
-    hcl = os.environ.get("MFB_HCL", "") in ("1", "true")
+    # MFB_HCL=1, or `cdktf synth --hcl` (the cdktf CLI sets CDKTF_HCL_OUTPUT=true).
+    hcl = os.environ.get("MFB_HCL", "") in ("1", "true") or (
+        os.environ.get("CDKTF_HCL_OUTPUT", "") == "true"
+    )
     synth_app(build(hcl=hcl), hcl_output=hcl)
 
 

@@ -78,6 +78,7 @@ __all__ = [
     "TerraformVariable",
     "Testing",
     "Token",
+    "declare_required_providers",
     "is_unresolved",
     "provider_module",
     "synth_stack",
@@ -94,16 +95,34 @@ PROVIDERS: dict[str, str] = {
     "random": "cdktf_cdktf_provider_random",
 }
 
-#: Terraform registry source and version constraint of each provider the bindings target.
+#: Terraform registry source and version constraint of each provider, as the pinned bindings
+#: say: ``~> X.Y`` where X.Y.Z is the provider version the binding package was generated
+#: from (its jsii assembly's README; tests/test_provider_constraints.py derives it from there).
+#: Modules declare these; the reference stacks too (:func:`declare_required_providers`).
 PROVIDER_SOURCES: dict[str, tuple[str, str]] = {
-    "aws": ("hashicorp/aws", ">= 6.0"),
-    "google": ("hashicorp/google", ">= 7.0"),
-    # cdktf-cdktf-provider-helm 12.1.2 is generated from hashicorp/helm 3.1.1 (its README);
+    "aws": ("hashicorp/aws", "~> 6.25"),
+    "google": ("hashicorp/google", "~> 6.50"),
     # 3.x changed the schema of `set` and the provider's kubernetes block.
     "helm": ("hashicorp/helm", "~> 3.1"),
-    "kubernetes": ("hashicorp/kubernetes", ">= 2.36"),
-    "random": ("hashicorp/random", ">= 3.6"),
+    "kubernetes": ("hashicorp/kubernetes", "~> 2.38"),
+    "random": ("hashicorp/random", "~> 3.7"),
 }
+
+
+def declare_required_providers(stack: TerraformStack) -> None:
+    """Make ``stack``'s ``required_providers`` say :data:`PROVIDER_SOURCES` for its providers.
+
+    The bindings alone would write their exact generation version (``"6.25.0"``) with a
+    short source (``"aws"``); modules and stacks should declare the same thing.
+    """
+    for child in stack.node.children:
+        if isinstance(child, cdktf.TerraformProvider):
+            name = child.terraform_resource_type
+            if name in PROVIDER_SOURCES:
+                source, version = PROVIDER_SOURCES[name]
+                stack.add_override(
+                    f"terraform.required_providers.{name}", {"source": source, "version": version}
+                )
 
 
 def _eager() -> bool:

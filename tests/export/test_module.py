@@ -35,7 +35,7 @@ def test_no_provider_no_backend_and_constrained_providers(modules: dict[str, Any
         for provider, body in required.items():
             source, version = PROVIDER_SOURCES[provider]
             assert body == {"source": source, "version": version}
-            assert version.startswith(">=")
+            assert version.startswith("~> ")
 
 
 def test_variables_and_outputs_as_documented(modules: dict[str, Any]) -> None:

@@ -151,6 +151,39 @@ def _bare(text: str) -> str:
     return text
 
 
+def interpolation_only(text: str) -> str | None:
+    """The expression of a string that is exactly one ``${...}``, else None.
+
+    ``terraform fmt`` unwraps such attribute values (``"${var.x}"`` becomes ``var.x``, same
+    meaning: HCL returns an interpolation-only template's value unconverted); a multi-line
+    expression gets parentheses so it still parses (Terraform's ``formatValueExpr``).
+    """
+    if not text.startswith("${") or text.startswith("${~"):
+        return None
+    try:
+        end = _expression_end(text, 2)
+    except ValueError:
+        return None
+    if end != len(text):
+        return None
+    inner = text[2:-1]
+    if inner.endswith("~"):
+        return None
+    inner = inner.strip("\n")
+    if "\n" in inner and not (inner.startswith("(") and inner.endswith(")")):
+        return f"({inner})"
+    return inner
+
+
+def attribute(value: Any) -> str:
+    """An attribute's value as ``terraform fmt`` writes it (interpolation-only unwrapped)."""
+    if isinstance(value, str):
+        bare = interpolation_only(value)
+        if bare is not None:
+            return bare
+    return expression(value)
+
+
 def expression(value: Any) -> str:
     """Render a JSON value as an HCL expression."""
     if value is None:
@@ -187,7 +220,7 @@ def _body(body: Mapping[str, Any], blocks: set[BlockPath], prefix: BlockPath = (
         elif key == "provider" and not prefix and isinstance(value, str):
             lines.append(f"{key} = {_bare(value)}\n")
         else:
-            lines.append(f"{key} = {expression(value)}\n")
+            lines.append(f"{key} = {attribute(value)}\n")
     return "".join(lines)
 
 
@@ -233,7 +266,7 @@ def _terraform(body: Mapping[str, Any]) -> str:
             for type_, config in value.items():
                 lines.append(_block(f'backend "{type_}"', _body(config, set())))
         else:
-            lines.append(f"{key} = {expression(value)}\n")
+            lines.append(f"{key} = {attribute(value)}\n")
     return "".join(lines)
 
 
@@ -251,7 +284,7 @@ def _named(section: str, body: Mapping[str, Any]) -> str:
         elif key == "depends_on":
             lines.append(f"depends_on = [{', '.join(_bare(str(ref)) for ref in value)}]\n")
         else:
-            lines.append(f"{key} = {expression(value)}\n")
+            lines.append(f"{key} = {attribute(value)}\n")
     return "".join(lines)
 
 
