@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Mapping
 
 from metaflow_blueprints.runtime import App, declare_required_providers
 from metaflow_blueprints.synth import synth_app
@@ -33,11 +34,13 @@ def build(outdir: str | None = None, *, hcl: bool = False) -> App:
     return app
 
 
+def hcl_requested(env: Mapping[str, str]) -> bool:
+    """``MFB_HCL=1``, or ``cdktf synth --hcl`` (the cdktf CLI sets ``CDKTF_HCL_OUTPUT=true``)."""
+    return env.get("MFB_HCL", "") in ("1", "true") or env.get("CDKTF_HCL_OUTPUT", "") == "true"
+
+
 def main() -> None:
-    # MFB_HCL=1, or `cdktf synth --hcl` (the cdktf CLI sets CDKTF_HCL_OUTPUT=true).
-    hcl = os.environ.get("MFB_HCL", "") in ("1", "true") or (
-        os.environ.get("CDKTF_HCL_OUTPUT", "") == "true"
-    )
+    hcl = hcl_requested(os.environ)
     synth_app(build(hcl=hcl), hcl_output=hcl)
 
 

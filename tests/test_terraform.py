@@ -158,8 +158,9 @@ def test_init_filter_tolerates_only_an_unmirrored_provider(tmp_path: Path) -> No
 
 
 def _fmt_diff(directory: Path, config_dir: Path) -> list[str]:
-    result = terraform.run(["fmt", "-check", "-diff", "-no-color", "."], directory,
-                           config_dir=config_dir)
+    result = terraform.run(
+        ["fmt", "-check", "-diff", "-no-color", "."], directory, config_dir=config_dir
+    )
     return [] if result.returncode == 0 else [result.output[-4000:]]
 
 

