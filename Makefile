@@ -36,9 +36,9 @@ venvs: $(STAMP) $(CDKTN_STAMP)
 
 synth: $(STAMP)
 	$(BIN)/python -m stacks
-	@ls -1 cdktf.out/stacks/*/cdk.tf.json
+	@ls -1 $${CDKTF_OUTDIR:-cdktf.out}/stacks/*/cdk.tf*
 
-# tools/hcl (installed by the cdktf venv's step) is shared by both venvs.
+# export/hcl_tools (installed by the cdktf venv's step) is shared by both venvs.
 synth-cdktn: $(STAMP) $(CDKTN_STAMP)
 	$(CDKTN_BIN)/python -m stacks
 	@ls -1 cdktf.out/stacks/*/cdk.tf.json

@@ -5,8 +5,9 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Mapping
 
-from metaflow_blueprints.runtime import App
+from metaflow_blueprints.runtime import App, declare_required_providers
 from metaflow_blueprints.synth import synth_app
 from stacks import settings as settings_module
 
@@ -29,12 +30,18 @@ def build(outdir: str | None = None, *, hcl: bool = False) -> App:
         if name == "platform" and not settings["platform"]["enabled"]:
             continue
         module, _, cls = target.partition(":")
-        getattr(importlib.import_module(module), cls)(app, name, settings)
+        stack = getattr(importlib.import_module(module), cls)(app, name, settings)
+        declare_required_providers(stack)
     return app
 
 
+def hcl_requested(env: Mapping[str, str]) -> bool:
+    """``MFB_HCL=1``, or ``cdktf synth --hcl`` (the cdktf CLI sets ``CDKTF_HCL_OUTPUT=true``)."""
+    return env.get("MFB_HCL", "") in ("1", "true") or env.get("CDKTF_HCL_OUTPUT", "") == "true"
+
+
 def main() -> None:
-    hcl = os.environ.get("MFB_HCL", "") in ("1", "true")
+    hcl = hcl_requested(os.environ)
     try:
         app = build(hcl=hcl)
     except settings_module.SettingsError as exc:

@@ -39,3 +39,17 @@ def reference_stacks(reference_out: Path) -> dict[str, dict[str, Any]]:
         name: json.loads((reference_out / "stacks" / name / "cdk.tf.json").read_text())
         for name in STACKS
     }
+
+
+@pytest.fixture(scope="session")
+def reference_app_json(reference_out: Path) -> Path:
+    """The reference app synthesized once as JSON (the same directory as ``reference_out``)."""
+    return reference_out
+
+
+@pytest.fixture(scope="session")
+def modules() -> dict[str, Any]:
+    """Blueprint name -> generated Module, for every registered blueprint."""
+    from metaflow_blueprints.export import module, registry
+
+    return {name: module.build(registry.get(name)) for name in registry.names()}

@@ -8,16 +8,14 @@ from typing import Any
 
 import pytest
 
-from metaflow_blueprints.synth import synth_app
 from metaflow_blueprints.tools.schema import argo_manifests
-from stacks.__main__ import STACKS, build
+from stacks.__main__ import STACKS
 from tests.helpers import checkov_failures
 
 
 @pytest.fixture(scope="module")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    outdir = tmp_path_factory.mktemp("cdktf.out")
-    synth_app(build(str(outdir)))
+def synthesized(reference_app_json: Path) -> dict[str, dict[str, Any]]:
+    outdir = reference_app_json
     return {
         name: json.loads((outdir / "stacks" / name / "cdk.tf.json").read_text()) for name in STACKS
     }

@@ -154,6 +154,7 @@ __all__ = [
     "Testing",
     "Token",
     "binding_requirement",
+    "declare_required_providers",
     "is_unresolved",
     "nested_block",
     "provider_module",
@@ -167,13 +168,12 @@ __all__ = [
 #: written here is only the fallback: it is replaced just below by the one the installed
 #: bindings target (:func:`binding_requirement`), so it follows the framework in use.
 PROVIDER_SOURCES: dict[str, tuple[str, str]] = {
-    "aws": ("hashicorp/aws", ">= 6.0"),
-    "google": ("hashicorp/google", ">= 7.0"),
-    # cdktf-cdktf-provider-helm 12.1.2 is generated from hashicorp/helm 3.1.1 (its README);
+    "aws": ("hashicorp/aws", "~> 6.25"),
+    "google": ("hashicorp/google", "~> 6.50"),
     # 3.x changed the schema of `set` and the provider's kubernetes block.
     "helm": ("hashicorp/helm", "~> 3.1"),
-    "kubernetes": ("hashicorp/kubernetes", ">= 2.36"),
-    "random": ("hashicorp/random", ">= 3.6"),
+    "kubernetes": ("hashicorp/kubernetes", "~> 2.38"),
+    "random": ("hashicorp/random", "~> 3.7"),
 }
 
 #: What every prebuilt binding's package description starts with (cdktf and cdktn alike):
@@ -212,6 +212,22 @@ PROVIDER_SOURCES = {
 
 #: Short provider name -> Python package of its prebuilt bindings for the framework in use.
 PROVIDERS: dict[str, str] = {name: FRAMEWORK.provider_package(name) for name in PROVIDER_SOURCES}
+
+
+def declare_required_providers(stack: TerraformStack) -> None:
+    """Make ``stack``'s ``required_providers`` say :data:`PROVIDER_SOURCES` for its providers.
+
+    The bindings alone would write their exact generation version (``"6.25.0"``) with a
+    short source (``"aws"``); modules and stacks should declare the same thing.
+    """
+    for child in stack.node.children:
+        if isinstance(child, _framework.TerraformProvider):
+            name = child.terraform_resource_type
+            if name in PROVIDER_SOURCES:
+                source, version = PROVIDER_SOURCES[name]
+                stack.add_override(
+                    f"terraform.required_providers.{name}", {"source": source, "version": version}
+                )
 
 
 def provider_module(provider: str, submodule: str) -> Any:

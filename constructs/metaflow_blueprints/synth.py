@@ -16,13 +16,20 @@ from pathlib import Path
 from metaflow_blueprints.export import hcl
 from metaflow_blueprints.runtime import App, TerraformStack
 
+#: cdktf's name for a HCL stack's JSON side file (``Manifest.stackMetadataPath``).
+METADATA_FILE = "metadata.json"
+
 
 def synth_app(app: App, *, hcl_output: bool = False) -> list[Path]:
     """Synthesize every stack of ``app`` into its outdir; return the stack files written.
 
     ``hcl_output=True`` writes ``stacks/<name>/cdk.tf`` (HCL) instead of ``cdk.tf.json`` and
     updates ``manifest.json`` to match, whether or not the App was created with
-    ``hcl_output=True``.
+    ``hcl_output=True``. Beside each ``cdk.tf`` goes ``metadata.json`` (the manifest's
+    ``stackMetadataPath``): the Terraform JSON the HCL was rendered from. The cdktf CLI reads
+    a HCL stack's ``"//"`` and ``terraform`` keys from that file (it cannot parse HCL), and
+    ``graph``/``manifests``/``replay`` read the stack from it. Terraform ignores it (not
+    ``*.tf``/``*.tf.json``).
     """
     app.synth()
     outdir = Path(app.outdir)
@@ -33,17 +40,21 @@ def synth_app(app: App, *, hcl_output: bool = False) -> list[Path]:
     written = [outdir / entry["synthesizedStackPath"] for entry in entries]
     if not hcl_output:
         return written
+    docs = [json.loads(path.read_text()) for path in written]
     texts = hcl.format_hcl(
-        hcl.render(json.loads(path.read_text()), hcl.block_paths(stack))
-        for path, stack in zip(written, stacks, strict=True)
+        hcl.render(doc, hcl.block_paths(stack)) for doc, stack in zip(docs, stacks, strict=True)
     )
     hcl_files: list[Path] = []
-    for path, entry, text in zip(written, entries, texts, strict=True):
+    for path, entry, doc, text in zip(written, entries, docs, texts, strict=True):
         target = path.with_suffix("") if path.suffix == ".json" else path
         if target != path:
             path.unlink()
             entry["synthesizedStackPath"] = str(Path(entry["synthesizedStackPath"]).with_suffix(""))
         target.write_text(text)
+        metadata = entry.setdefault(
+            "stackMetadataPath", str(Path(entry["synthesizedStackPath"]).parent / METADATA_FILE)
+        )
+        (outdir / metadata).write_text(json.dumps(doc, indent=2) + "\n")
         hcl_files.append(target)
     manifest_file.write_text(json.dumps(manifest, indent=2))
     return hcl_files

@@ -15,7 +15,7 @@ variable "name" {
   type        = string
   description = "Stem of the queue, pipe, IAM roles, EventSource and Sensor names; unique per namespace. At most 42 characters (the bridge sensor is `mfb--<name>`)."
   validation {
-    condition     = "${var.name == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.name)) && try(length(var.name), 0) <= 42)}"
+    condition     = var.name == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.name)) && try(length(var.name), 0) <= 42)
     error_message = "name must be 1-42 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit."
   }
 }
@@ -24,7 +24,7 @@ variable "event" {
   type        = string
   description = "Metaflow event name, e.g. `\"orders.created\"`."
   validation {
-    condition     = "${var.event == null || (can(regex("^[A-Za-z0-9_.-]+$", var.event)))}"
+    condition     = var.event == null || (can(regex("^[A-Za-z0-9_.-]+$", var.event)))
     error_message = "event is not a valid Metaflow event name: use letters, digits, '_', '.' and '-' (e.g. 'data.updated')."
   }
 }
@@ -33,7 +33,7 @@ variable "table_name" {
   type        = string
   description = "an existing table with streams enabled."
   validation {
-    condition     = "${var.table_name == null || (can(regex("^[A-Za-z0-9_.-]{3,255}$", var.table_name)))}"
+    condition     = var.table_name == null || (can(regex("^[A-Za-z0-9_.-]{3,255}$", var.table_name)))
     error_message = "table_name is not a DynamoDB table name: 3-255 letters, digits, '_', '-' or '.' (the name, not the ARN)."
   }
 }
@@ -42,11 +42,11 @@ variable "stream_arn" {
   type        = string
   description = "The table's stream ARN (`stream_arn` of `aws_dynamodb_table`; the stream must be enabled)."
   validation {
-    condition     = "${var.stream_arn == null || (can(regex(":dynamodb:", var.stream_arn)))}"
+    condition     = var.stream_arn == null || (can(regex(":dynamodb:", var.stream_arn)))
     error_message = "stream_arn is not a DynamoDB stream ARN."
   }
   validation {
-    condition     = "${var.stream_arn == null || (can(regex("/stream/", var.stream_arn)))}"
+    condition     = var.stream_arn == null || (can(regex("/stream/", var.stream_arn)))
     error_message = "stream_arn is not a DynamoDB stream ARN."
   }
 }
@@ -55,7 +55,7 @@ variable "oidc_provider_arn" {
   type        = string
   description = "ARN of the EKS cluster's IAM OIDC provider (arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<ID>); the event source authenticates with IRSA."
   validation {
-    condition     = "${var.oidc_provider_arn == null || (can(regex(":oidc-provider/", var.oidc_provider_arn)))}"
+    condition     = var.oidc_provider_arn == null || (can(regex(":oidc-provider/", var.oidc_provider_arn)))
     error_message = "oidc_provider_arn is not an IAM OIDC provider ARN."
   }
 }
@@ -64,7 +64,7 @@ variable "oidc_issuer" {
   type        = string
   description = "The cluster's OIDC issuer URL (`identity[0].oidc[0].issuer` of `aws_eks_cluster`), with or without `https://`."
   validation {
-    condition     = "${var.oidc_issuer == null || (can(regex("/", var.oidc_issuer)))}"
+    condition     = var.oidc_issuer == null || (can(regex("/", var.oidc_issuer)))
     error_message = "oidc_issuer is not an OIDC issuer URL."
   }
 }
@@ -74,7 +74,7 @@ variable "namespace" {
   description = "Namespace of Metaflow's Argo Events setup (EventBus, webhook EventSource); the blueprint's objects go there too."
   default     = "default"
   validation {
-    condition     = "${var.namespace == null || (can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.namespace)))}"
+    condition     = var.namespace == null || (can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.namespace)))
     error_message = "namespace is not a valid Kubernetes namespace."
   }
 }
@@ -84,7 +84,7 @@ variable "event_bus" {
   description = "Argo Events EventBus (METAFLOW_ARGO_EVENTS_EVENT_BUS)."
   default     = "default"
   validation {
-    condition     = "${var.event_bus == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.event_bus)))}"
+    condition     = var.event_bus == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.event_bus)))
     error_message = "event_bus must be 1-47 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit."
   }
 }
@@ -94,7 +94,7 @@ variable "webhook_url" {
   description = "In-cluster URL of Metaflow's webhook EventSource. Default (null): http://argo-events-webhook-eventsource-svc.<namespace>:12000/metaflow-event."
   default     = null
   validation {
-    condition     = "${var.webhook_url == null || (can(regex("^https?://", var.webhook_url)))}"
+    condition     = var.webhook_url == null || (can(regex("^https?://", var.webhook_url)))
     error_message = "webhook_url must be an http:// or https:// URL."
   }
 }
@@ -103,7 +103,7 @@ resource "aws_iam_role" "dynamodb_identity_role_3D2F52C3" {
   assume_role_policy   = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"IrsaServiceAccount\",\"Effect\":\"Allow\",\"Principal\":{\"Federated\":\"${var.oidc_provider_arn}\"},\"Action\":\"sts:AssumeRoleWithWebIdentity\",\"Condition\":{\"StringEquals\":{\"${trimprefix(var.oidc_issuer, "https://")}:sub\":\"system:serviceaccount:${var.namespace}:${var.name}\",\"${trimprefix(var.oidc_issuer, "https://")}:aud\":\"sts.amazonaws.com\"}}}]}"
   description          = "Argo Events SQS event source ${var.namespace}/${var.name}: consume one queue."
   max_session_duration = 3600
-  name                 = "${var.name}"
+  name                 = var.name
 }
 
 resource "aws_iam_role" "dynamodb_pipe_role_BAB3BC5B" {
@@ -115,27 +115,27 @@ resource "aws_iam_role" "dynamodb_pipe_role_BAB3BC5B" {
 resource "aws_iam_role_policy" "dynamodb_identity_policy_AE977146" {
   name   = "consume-queue"
   policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"ConsumeQueue\",\"Effect\":\"Allow\",\"Action\":[\"sqs:GetQueueUrl\",\"sqs:ReceiveMessage\",\"sqs:DeleteMessage\"],\"Resource\":\"${aws_sqs_queue.dynamodb_queue_B08FDB88.arn}\"}]}"
-  role   = "${aws_iam_role.dynamodb_identity_role_3D2F52C3.id}"
+  role   = aws_iam_role.dynamodb_identity_role_3D2F52C3.id
 }
 
 resource "aws_iam_role_policy" "dynamodb_pipe_policy_40BA0BEF" {
   name   = "stream-to-queue"
   policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"ReadStream\",\"Effect\":\"Allow\",\"Action\":[\"dynamodb:DescribeStream\",\"dynamodb:GetRecords\",\"dynamodb:GetShardIterator\"],\"Resource\":\"${var.stream_arn}\"},{\"Sid\":\"ListStreams\",\"Effect\":\"Allow\",\"Action\":\"dynamodb:ListStreams\",\"Resource\":\"*\"},{\"Sid\":\"SendToQueue\",\"Effect\":\"Allow\",\"Action\":\"sqs:SendMessage\",\"Resource\":[\"${aws_sqs_queue.dynamodb_queue_B08FDB88.arn}\",\"${aws_sqs_queue.dynamodb_queue_dlq_D625270A.arn}\"]}]}"
-  role   = "${aws_iam_role.dynamodb_pipe_role_BAB3BC5B.id}"
+  role   = aws_iam_role.dynamodb_pipe_role_BAB3BC5B.id
 }
 
 resource "aws_pipes_pipe" "dynamodb_pipe_B0708582" {
   depends_on    = [aws_iam_role_policy.dynamodb_pipe_policy_40BA0BEF, aws_sqs_queue_policy.dynamodb_queue_policy_9713BB68]
   description   = "DynamoDB ${var.table_name} INSERT -> SQS (Metaflow event ${var.event})"
   desired_state = "RUNNING"
-  name          = "${var.name}"
-  role_arn      = "${aws_iam_role.dynamodb_pipe_role_BAB3BC5B.arn}"
-  source        = "${var.stream_arn}"
+  name          = var.name
+  role_arn      = aws_iam_role.dynamodb_pipe_role_BAB3BC5B.arn
+  source        = var.stream_arn
   source_parameters {
     dynamodb_stream_parameters {
       batch_size = 10
       dead_letter_config {
-        arn = "${aws_sqs_queue.dynamodb_queue_dlq_D625270A.arn}"
+        arn = aws_sqs_queue.dynamodb_queue_dlq_D625270A.arn
       }
       maximum_record_age_in_seconds = 3600
       maximum_retry_attempts        = 10
@@ -147,12 +147,12 @@ resource "aws_pipes_pipe" "dynamodb_pipe_B0708582" {
       }
     }
   }
-  target = "${aws_sqs_queue.dynamodb_queue_B08FDB88.arn}"
+  target = aws_sqs_queue.dynamodb_queue_B08FDB88.arn
 }
 
 resource "aws_sqs_queue" "dynamodb_queue_B08FDB88" {
   message_retention_seconds  = 345600
-  name                       = "${var.name}"
+  name                       = var.name
   sqs_managed_sse_enabled    = true
   visibility_timeout_seconds = 120
 }
@@ -165,21 +165,21 @@ resource "aws_sqs_queue" "dynamodb_queue_dlq_D625270A" {
 
 resource "aws_sqs_queue_policy" "dynamodb_queue_dlq_policy_0556EB0B" {
   policy    = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"sqs:*\",\"Resource\":\"${aws_sqs_queue.dynamodb_queue_dlq_D625270A.arn}\",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}]}"
-  queue_url = "${aws_sqs_queue.dynamodb_queue_dlq_D625270A.url}"
+  queue_url = aws_sqs_queue.dynamodb_queue_dlq_D625270A.url
 }
 
 resource "aws_sqs_queue_policy" "dynamodb_queue_policy_9713BB68" {
   policy    = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"sqs:*\",\"Resource\":\"${aws_sqs_queue.dynamodb_queue_B08FDB88.arn}\",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}},{\"Sid\":\"AllowRole0\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"${aws_iam_role.dynamodb_pipe_role_BAB3BC5B.arn}\"},\"Action\":\"sqs:SendMessage\",\"Resource\":\"${aws_sqs_queue.dynamodb_queue_B08FDB88.arn}\"}]}"
-  queue_url = "${aws_sqs_queue.dynamodb_queue_B08FDB88.url}"
+  queue_url = aws_sqs_queue.dynamodb_queue_B08FDB88.url
 }
 
 resource "aws_sqs_queue_redrive_allow_policy" "dynamodb_queue_redrive_allow_A1EB4481" {
-  queue_url            = "${aws_sqs_queue.dynamodb_queue_dlq_D625270A.url}"
+  queue_url            = aws_sqs_queue.dynamodb_queue_dlq_D625270A.url
   redrive_allow_policy = "{\"redrivePermission\": \"byQueue\", \"sourceQueueArns\": [\"${aws_sqs_queue.dynamodb_queue_B08FDB88.arn}\"]}"
 }
 
 resource "aws_sqs_queue_redrive_policy" "dynamodb_queue_redrive_D3E6F127" {
-  queue_url      = "${aws_sqs_queue.dynamodb_queue_B08FDB88.url}"
+  queue_url      = aws_sqs_queue.dynamodb_queue_B08FDB88.url
   redrive_policy = "{\"deadLetterTargetArn\": \"${aws_sqs_queue.dynamodb_queue_dlq_D625270A.arn}\", \"maxReceiveCount\": 5}"
 }
 
@@ -337,14 +337,14 @@ resource "kubernetes_service_account_v1" "dynamodb_identity_service_account_5F1B
     labels = {
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
-    name      = "${var.name}"
-    namespace = "${var.namespace}"
+    name      = var.name
+    namespace = var.namespace
   }
 }
 
 output "event_source_name" {
   description = "Name of the EventSource."
-  value       = "${var.name}"
+  value       = var.name
 }
 
 output "sensor_name" {
@@ -354,32 +354,32 @@ output "sensor_name" {
 
 output "queue_arn" {
   description = "ARN of the SQS queue the EventSource reads."
-  value       = "${aws_sqs_queue.dynamodb_queue_B08FDB88.arn}"
+  value       = aws_sqs_queue.dynamodb_queue_B08FDB88.arn
 }
 
 output "queue_url" {
   description = "URL of the SQS queue."
-  value       = "${aws_sqs_queue.dynamodb_queue_B08FDB88.url}"
+  value       = aws_sqs_queue.dynamodb_queue_B08FDB88.url
 }
 
 output "dead_letter_queue_arn" {
   description = "ARN of the queue's dead-letter queue."
-  value       = "${aws_sqs_queue.dynamodb_queue_dlq_D625270A.arn}"
+  value       = aws_sqs_queue.dynamodb_queue_dlq_D625270A.arn
 }
 
 output "role_arn" {
   description = "ARN of the IAM role the EventSource's service account assumes (IRSA)."
-  value       = "${aws_iam_role.dynamodb_identity_role_3D2F52C3.arn}"
+  value       = aws_iam_role.dynamodb_identity_role_3D2F52C3.arn
 }
 
 output "pipe_arn" {
   description = "ARN of the EventBridge pipe."
-  value       = "${aws_pipes_pipe.dynamodb_pipe_B0708582.arn}"
+  value       = aws_pipes_pipe.dynamodb_pipe_B0708582.arn
 }
 
 output "pipe_role_arn" {
   description = "ARN of the pipe's IAM role."
-  value       = "${aws_iam_role.dynamodb_pipe_role_BAB3BC5B.arn}"
+  value       = aws_iam_role.dynamodb_pipe_role_BAB3BC5B.arn
 }
 
 data "aws_caller_identity" "mfb_aws_context_account_B6B247A3" {

@@ -15,7 +15,7 @@ variable "name" {
   type        = string
   description = "Stem of the EventSource, Sensor and Ingress names; unique per namespace. At most 42 characters (the bridge sensor is `mfb--<name>`)."
   validation {
-    condition     = "${var.name == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.name)) && try(length(var.name), 0) <= 42)}"
+    condition     = var.name == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.name)) && try(length(var.name), 0) <= 42)
     error_message = "name must be 1-42 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit."
   }
 }
@@ -24,7 +24,7 @@ variable "event" {
   type        = string
   description = "Metaflow event name, e.g. `\"fivetran.sync.succeeded\"`."
   validation {
-    condition     = "${var.event == null || (can(regex("^[A-Za-z0-9_.-]+$", var.event)))}"
+    condition     = var.event == null || (can(regex("^[A-Za-z0-9_.-]+$", var.event)))
     error_message = "event is not a valid Metaflow event name: use letters, digits, '_', '.' and '-' (e.g. 'data.updated')."
   }
 }
@@ -33,7 +33,7 @@ variable "host" {
   type        = string
   description = "Public host name of the Ingress the vendor calls, e.g. `hooks.example.com`."
   validation {
-    condition     = "${var.host == null || (can(regex("^[^/:]+$", var.host)))}"
+    condition     = var.host == null || (can(regex("^[^/:]+$", var.host)))
     error_message = "host must be a bare host name (no scheme, path or port)."
   }
 }
@@ -55,7 +55,7 @@ variable "namespace" {
   description = "Namespace of Metaflow's Argo Events setup (EventBus, webhook EventSource); the blueprint's objects go there too."
   default     = "default"
   validation {
-    condition     = "${var.namespace == null || (can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.namespace)))}"
+    condition     = var.namespace == null || (can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.namespace)))
     error_message = "namespace is not a valid Kubernetes namespace."
   }
 }
@@ -65,7 +65,7 @@ variable "event_bus" {
   description = "Argo Events EventBus (METAFLOW_ARGO_EVENTS_EVENT_BUS)."
   default     = "default"
   validation {
-    condition     = "${var.event_bus == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.event_bus)))}"
+    condition     = var.event_bus == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.event_bus)))
     error_message = "event_bus must be 1-47 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit."
   }
 }
@@ -75,20 +75,20 @@ variable "webhook_url" {
   description = "In-cluster URL of Metaflow's webhook EventSource. Default (null): http://argo-events-webhook-eventsource-svc.<namespace>:12000/metaflow-event."
   default     = null
   validation {
-    condition     = "${var.webhook_url == null || (can(regex("^https?://", var.webhook_url)))}"
+    condition     = var.webhook_url == null || (can(regex("^https?://", var.webhook_url)))
     error_message = "webhook_url must be an http:// or https:// URL."
   }
 }
 
 resource "kubernetes_ingress_v1" "fivetran_ingress_27C147CA" {
   metadata {
-    name      = "${var.name}"
-    namespace = "${var.namespace}"
+    name      = var.name
+    namespace = var.namespace
   }
   spec {
-    ingress_class_name = "${var.ingress_class_name}"
+    ingress_class_name = var.ingress_class_name
     rule {
-      host = "${var.host}"
+      host = var.host
       http {
         path {
           backend {
@@ -108,7 +108,7 @@ resource "kubernetes_ingress_v1" "fivetran_ingress_27C147CA" {
       hosts = [
         "${var.host}",
       ]
-      secret_name = "${var.tls_secret_name}"
+      secret_name = var.tls_secret_name
     }
   }
 }
@@ -275,7 +275,7 @@ resource "random_id" "fivetran_path_value_064703A5" {
 
 output "event_source_name" {
   description = "Name of the EventSource."
-  value       = "${var.name}"
+  value       = var.name
 }
 
 output "sensor_name" {

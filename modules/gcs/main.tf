@@ -15,15 +15,15 @@ variable "name" {
   type        = string
   description = "Stem of the topic, subscription, service account, EventSource and Sensor names; unique per namespace. At most 26 characters (the bridge sensor is `mfb--<name>`)."
   validation {
-    condition     = "${var.name == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.name)) && try(length(var.name), 0) <= 26)}"
+    condition     = var.name == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.name)) && try(length(var.name), 0) <= 26)
     error_message = "name must be 1-26 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit."
   }
   validation {
-    condition     = "${var.name == null || (can(regex("^.{3,}$", var.name)))}"
+    condition     = var.name == null || (can(regex("^.{3,}$", var.name)))
     error_message = "name must be at least 3 characters (a Pub/Sub topic is named after it)."
   }
   validation {
-    condition     = "${var.name == null || (can(regex("^([^g]|g[^o]|go[^o]|goo[^g]|goo$)", var.name)))}"
+    condition     = var.name == null || (can(regex("^([^g]|g[^o]|go[^o]|goo[^g]|goo$)", var.name)))
     error_message = "name must not start with 'goog' (reserved by Pub/Sub)."
   }
 }
@@ -32,7 +32,7 @@ variable "event" {
   type        = string
   description = "Metaflow event name, e.g. `\"gcs.object.finalized\"`."
   validation {
-    condition     = "${var.event == null || (can(regex("^[A-Za-z0-9_.-]+$", var.event)))}"
+    condition     = var.event == null || (can(regex("^[A-Za-z0-9_.-]+$", var.event)))
     error_message = "event is not a valid Metaflow event name: use letters, digits, '_', '.' and '-' (e.g. 'data.updated')."
   }
 }
@@ -41,7 +41,7 @@ variable "project" {
   type        = string
   description = "project of the topic, subscription and service account."
   validation {
-    condition     = "${var.project == null || (can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project)))}"
+    condition     = var.project == null || (can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project)))
     error_message = "project is not a GCP project id: 6-30 lower-case letters, digits or '-', starting with a letter (the id, not the name or number)."
   }
 }
@@ -50,7 +50,7 @@ variable "bucket_name" {
   type        = string
   description = "the existing bucket (name, not `gs://`)."
   validation {
-    condition     = "${var.bucket_name == null || (can(regex("^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$", var.bucket_name)))}"
+    condition     = var.bucket_name == null || (can(regex("^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$", var.bucket_name)))
     error_message = "bucket_name is not a GCS bucket name: 3-222 lower-case letters, digits, '-', '_', '.' (the bare name, without gs://)."
   }
 }
@@ -60,7 +60,7 @@ variable "bucket_project" {
   description = "Project that owns the bucket (whose GCS service agent publishes). Default (null): `project`."
   default     = null
   validation {
-    condition     = "${var.bucket_project == null || (can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.bucket_project)))}"
+    condition     = var.bucket_project == null || (can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.bucket_project)))
     error_message = "bucket_project is not a GCP project id: 6-30 lower-case letters, digits or '-', starting with a letter (the id, not the name or number)."
   }
 }
@@ -76,11 +76,11 @@ variable "subscription_id" {
   description = "Id of the created subscription (the dead-letter topic and its subscription add `-dlq`). Default (null): `mfb-<name>`."
   default     = null
   validation {
-    condition     = "${var.subscription_id == null || (can(regex("^[A-Za-z][A-Za-z0-9\\-_.~+%]{2,254}$", var.subscription_id)))}"
+    condition     = var.subscription_id == null || (can(regex("^[A-Za-z][A-Za-z0-9\\-_.~+%]{2,254}$", var.subscription_id)))
     error_message = "subscription_id is not a Pub/Sub id: 3-255 letters, digits and '-_.~+%', starting with a letter."
   }
   validation {
-    condition     = "${var.subscription_id == null || (can(regex("^([^Gg]|[Gg]([^Oo]|$)|[Gg][Oo]([^Oo]|$)|[Gg][Oo][Oo]([^Gg]|$))", var.subscription_id)))}"
+    condition     = var.subscription_id == null || (can(regex("^([^Gg]|[Gg]([^Oo]|$)|[Gg][Oo]([^Oo]|$)|[Gg][Oo][Oo]([^Gg]|$))", var.subscription_id)))
     error_message = "subscription_id must not start with 'goog'."
   }
 }
@@ -90,7 +90,7 @@ variable "service_account_id" {
   description = "Id of the Google service account the EventSource runs as. Default (null): `mfb-<name>`."
   default     = null
   validation {
-    condition     = "${var.service_account_id == null || (can(regex("^[a-z]([-a-z0-9]{4,28}[a-z0-9])$", var.service_account_id)))}"
+    condition     = var.service_account_id == null || (can(regex("^[a-z]([-a-z0-9]{4,28}[a-z0-9])$", var.service_account_id)))
     error_message = "service_account_id is not a service account id: 6-30 lower-case letters, digits and '-', starting with a letter and ending with a letter or digit."
   }
 }
@@ -106,7 +106,7 @@ variable "namespace" {
   description = "Namespace of Metaflow's Argo Events setup (EventBus, webhook EventSource); the blueprint's objects go there too."
   default     = "default"
   validation {
-    condition     = "${var.namespace == null || (can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.namespace)))}"
+    condition     = var.namespace == null || (can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.namespace)))
     error_message = "namespace is not a valid Kubernetes namespace."
   }
 }
@@ -116,7 +116,7 @@ variable "event_bus" {
   description = "Argo Events EventBus (METAFLOW_ARGO_EVENTS_EVENT_BUS)."
   default     = "default"
   validation {
-    condition     = "${var.event_bus == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.event_bus)))}"
+    condition     = var.event_bus == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.event_bus)))
     error_message = "event_bus must be 1-47 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit."
   }
 }
@@ -126,7 +126,7 @@ variable "webhook_url" {
   description = "In-cluster URL of Metaflow's webhook EventSource. Default (null): http://argo-events-webhook-eventsource-svc.<namespace>:12000/metaflow-event."
   default     = null
   validation {
-    condition     = "${var.webhook_url == null || (can(regex("^https?://", var.webhook_url)))}"
+    condition     = var.webhook_url == null || (can(regex("^https?://", var.webhook_url)))
     error_message = "webhook_url must be an http:// or https:// URL."
   }
 }
@@ -134,7 +134,7 @@ variable "webhook_url" {
 resource "google_pubsub_subscription" "gcs_subscription_9EE8F4D7" {
   ack_deadline_seconds = 60
   dead_letter_policy {
-    dead_letter_topic     = "${google_pubsub_topic.gcs_subscription_dead_letter_topic_C792E98E.id}"
+    dead_letter_topic     = google_pubsub_topic.gcs_subscription_dead_letter_topic_C792E98E.id
     max_delivery_attempts = 5
   }
   expiration_policy {
@@ -144,13 +144,13 @@ resource "google_pubsub_subscription" "gcs_subscription_9EE8F4D7" {
     managed-by = "metaflow-blueprints"
   }
   message_retention_duration = "604800s"
-  name                       = "${coalesce(var.subscription_id, "mfb-${var.name}")}"
-  project                    = "${var.project}"
+  name                       = coalesce(var.subscription_id, "mfb-${var.name}")
+  project                    = var.project
   retry_policy {
     maximum_backoff = "600s"
     minimum_backoff = "10s"
   }
-  topic = "${google_pubsub_topic.gcs_topic_3535538F.id}"
+  topic = google_pubsub_topic.gcs_topic_3535538F.id
 }
 
 resource "google_pubsub_subscription" "gcs_subscription_dead_letter_subscription_AD8AED3D" {
@@ -163,22 +163,22 @@ resource "google_pubsub_subscription" "gcs_subscription_dead_letter_subscription
   }
   message_retention_duration = "604800s"
   name                       = "${coalesce(var.subscription_id, "mfb-${var.name}")}-dlq"
-  project                    = "${var.project}"
-  topic                      = "${google_pubsub_topic.gcs_subscription_dead_letter_topic_C792E98E.id}"
+  project                    = var.project
+  topic                      = google_pubsub_topic.gcs_subscription_dead_letter_topic_C792E98E.id
 }
 
 resource "google_pubsub_subscription_iam_member" "gcs_identity_subscriber_772D9881" {
-  member       = "${google_service_account.gcs_identity_service_account_955958C8.member}"
-  project      = "${var.project}"
+  member       = google_service_account.gcs_identity_service_account_955958C8.member
+  project      = var.project
   role         = "roles/pubsub.subscriber"
-  subscription = "${google_pubsub_subscription.gcs_subscription_9EE8F4D7.name}"
+  subscription = google_pubsub_subscription.gcs_subscription_9EE8F4D7.name
 }
 
 resource "google_pubsub_subscription_iam_member" "gcs_subscription_dead_letter_subscriber_DA947963" {
   member       = "serviceAccount:service-${data.google_project.gcs_subscription_project_912E9DB6.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
-  project      = "${var.project}"
+  project      = var.project
   role         = "roles/pubsub.subscriber"
-  subscription = "${google_pubsub_subscription.gcs_subscription_9EE8F4D7.name}"
+  subscription = google_pubsub_subscription.gcs_subscription_9EE8F4D7.name
 }
 
 resource "google_pubsub_topic" "gcs_subscription_dead_letter_topic_C792E98E" {
@@ -186,46 +186,46 @@ resource "google_pubsub_topic" "gcs_subscription_dead_letter_topic_C792E98E" {
     managed-by = "metaflow-blueprints"
   }
   name    = "${coalesce(var.subscription_id, "mfb-${var.name}")}-dlq"
-  project = "${var.project}"
+  project = var.project
 }
 
 resource "google_pubsub_topic" "gcs_topic_3535538F" {
   labels = {
     managed-by = "metaflow-blueprints"
   }
-  name    = "${var.name}"
-  project = "${var.project}"
+  name    = var.name
+  project = var.project
 }
 
 resource "google_pubsub_topic_iam_member" "gcs_publisher_0E6C04B6" {
-  member  = "${data.google_storage_project_service_account.gcs_storage_service_agent_4E7778D0.member}"
-  project = "${var.project}"
+  member  = data.google_storage_project_service_account.gcs_storage_service_agent_4E7778D0.member
+  project = var.project
   role    = "roles/pubsub.publisher"
-  topic   = "${google_pubsub_topic.gcs_topic_3535538F.name}"
+  topic   = google_pubsub_topic.gcs_topic_3535538F.name
 }
 
 resource "google_pubsub_topic_iam_member" "gcs_subscription_dead_letter_publisher_523B2492" {
   member  = "serviceAccount:service-${data.google_project.gcs_subscription_project_912E9DB6.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
-  project = "${var.project}"
+  project = var.project
   role    = "roles/pubsub.publisher"
-  topic   = "${google_pubsub_topic.gcs_subscription_dead_letter_topic_C792E98E.name}"
+  topic   = google_pubsub_topic.gcs_subscription_dead_letter_topic_C792E98E.name
 }
 
 resource "google_service_account" "gcs_identity_service_account_955958C8" {
-  account_id   = "${coalesce(var.service_account_id, "mfb-${var.name}")}"
+  account_id   = coalesce(var.service_account_id, "mfb-${var.name}")
   description  = "Argo Events Pub/Sub source ${var.namespace}/${var.name}-pubsub (metaflow-blueprints); subscriber on one subscription only."
   display_name = "Pub/Sub consumer ${coalesce(var.service_account_id, "mfb-${var.name}")}"
-  project      = "${var.project}"
+  project      = var.project
 }
 
 resource "google_service_account_iam_member" "gcs_identity_workload_identity_user_4DCEFC1B" {
   member             = "serviceAccount:${coalesce(var.workload_identity_pool, "${var.project}.svc.id.goog")}[${var.namespace}/${var.name}-pubsub]"
   role               = "roles/iam.workloadIdentityUser"
-  service_account_id = "${google_service_account.gcs_identity_service_account_955958C8.name}"
+  service_account_id = google_service_account.gcs_identity_service_account_955958C8.name
 }
 
 resource "google_storage_notification" "gcs_notification_2B7B9BFD" {
-  bucket = "${var.bucket_name}"
+  bucket = var.bucket_name
   custom_attributes = {
     metaflow-event = "${var.event}"
   }
@@ -233,9 +233,9 @@ resource "google_storage_notification" "gcs_notification_2B7B9BFD" {
   event_types = [
     "OBJECT_FINALIZE",
   ]
-  object_name_prefix = "${var.prefix}"
+  object_name_prefix = var.prefix
   payload_format     = "JSON_API_V1"
-  topic              = "${google_pubsub_topic.gcs_topic_3535538F.id}"
+  topic              = google_pubsub_topic.gcs_topic_3535538F.id
 }
 
 resource "kubernetes_manifest" "gcs_event_source_manifest_AC72B2FF" {
@@ -411,13 +411,13 @@ resource "kubernetes_service_account_v1" "gcs_identity_kubernetes_service_accoun
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
     name      = "${var.name}-pubsub"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
 }
 
 output "event_source_name" {
   description = "Name of the EventSource."
-  value       = "${var.name}"
+  value       = var.name
 }
 
 output "sensor_name" {
@@ -427,33 +427,33 @@ output "sensor_name" {
 
 output "topic_id" {
   description = "Full id of the created topic."
-  value       = "${google_pubsub_topic.gcs_topic_3535538F.id}"
+  value       = google_pubsub_topic.gcs_topic_3535538F.id
 }
 
 output "subscription_id" {
   description = "Full id of the subscription the EventSource pulls (projects/P/subscriptions/S)."
-  value       = "${google_pubsub_subscription.gcs_subscription_9EE8F4D7.id}"
+  value       = google_pubsub_subscription.gcs_subscription_9EE8F4D7.id
 }
 
 output "dead_letter_topic_id" {
   description = "Full id of the dead-letter topic."
-  value       = "${google_pubsub_topic.gcs_subscription_dead_letter_topic_C792E98E.id}"
+  value       = google_pubsub_topic.gcs_subscription_dead_letter_topic_C792E98E.id
 }
 
 output "service_account_email" {
   description = "Email of the Google service account the EventSource runs as."
-  value       = "${google_service_account.gcs_identity_service_account_955958C8.email}"
+  value       = google_service_account.gcs_identity_service_account_955958C8.email
 }
 
 output "notification_id" {
   description = "Id of the bucket's `google_storage_notification`."
-  value       = "${google_storage_notification.gcs_notification_2B7B9BFD.notification_id}"
+  value       = google_storage_notification.gcs_notification_2B7B9BFD.notification_id
 }
 
 data "google_project" "gcs_subscription_project_912E9DB6" {
-  project_id = "${var.project}"
+  project_id = var.project
 }
 
 data "google_storage_project_service_account" "gcs_storage_service_agent_4E7778D0" {
-  project = "${coalesce(var.bucket_project, var.project)}"
+  project = coalesce(var.bucket_project, var.project)
 }

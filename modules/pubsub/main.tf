@@ -15,15 +15,15 @@ variable "name" {
   type        = string
   description = "Stem of the subscription, service account, EventSource and Sensor names; unique per namespace. At most 26 characters (the bridge sensor is `mfb--<name>`)."
   validation {
-    condition     = "${var.name == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.name)) && try(length(var.name), 0) <= 26)}"
+    condition     = var.name == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.name)) && try(length(var.name), 0) <= 26)
     error_message = "name must be 1-26 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit."
   }
   validation {
-    condition     = "${var.name == null || (can(regex("^.{3,}$", var.name)))}"
+    condition     = var.name == null || (can(regex("^.{3,}$", var.name)))
     error_message = "name must be at least 3 characters (a Pub/Sub topic is named after it)."
   }
   validation {
-    condition     = "${var.name == null || (can(regex("^([^g]|g[^o]|go[^o]|goo[^g]|goo$)", var.name)))}"
+    condition     = var.name == null || (can(regex("^([^g]|g[^o]|go[^o]|goo[^g]|goo$)", var.name)))
     error_message = "name must not start with 'goog' (reserved by Pub/Sub)."
   }
 }
@@ -32,7 +32,7 @@ variable "event" {
   type        = string
   description = "Metaflow event name, e.g. `\"orders.created\"`."
   validation {
-    condition     = "${var.event == null || (can(regex("^[A-Za-z0-9_.-]+$", var.event)))}"
+    condition     = var.event == null || (can(regex("^[A-Za-z0-9_.-]+$", var.event)))
     error_message = "event is not a valid Metaflow event name: use letters, digits, '_', '.' and '-' (e.g. 'data.updated')."
   }
 }
@@ -41,7 +41,7 @@ variable "project" {
   type        = string
   description = "project of the subscription, the created topic and service account."
   validation {
-    condition     = "${var.project == null || (can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project)))}"
+    condition     = var.project == null || (can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project)))
     error_message = "project is not a GCP project id: 6-30 lower-case letters, digits or '-', starting with a letter (the id, not the name or number)."
   }
 }
@@ -50,11 +50,11 @@ variable "topic_name" {
   type        = string
   description = "The existing topic: its id in `project`, or `projects/P/topics/T`."
   validation {
-    condition     = "${var.topic_name == null || (can(regex("^(projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/topics/)?[A-Za-z][A-Za-z0-9\\-_.~+%]{2,254}$", var.topic_name)))}"
+    condition     = var.topic_name == null || (can(regex("^(projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/topics/)?[A-Za-z][A-Za-z0-9\\-_.~+%]{2,254}$", var.topic_name)))
     error_message = "topic_name must be a topic id (3-255 letters, digits and '-_.~+%', starting with a letter) or projects/<project>/topics/<id>."
   }
   validation {
-    condition     = "${var.topic_name == null || (can(regex("^([^/]+/)*([^Gg/]|[Gg]([^Oo/]|$)|[Gg][Oo]([^Oo/]|$)|[Gg][Oo][Oo]([^Gg/]|$))[^/]*$", var.topic_name)))}"
+    condition     = var.topic_name == null || (can(regex("^([^/]+/)*([^Gg/]|[Gg]([^Oo/]|$)|[Gg][Oo]([^Oo/]|$)|[Gg][Oo][Oo]([^Gg/]|$))[^/]*$", var.topic_name)))
     error_message = "topic_name must not name a topic starting with 'goog'."
   }
 }
@@ -64,11 +64,11 @@ variable "subscription_id" {
   description = "Id of the created subscription (the dead-letter topic and its subscription add `-dlq`). Default (null): `mfb-<name>`."
   default     = null
   validation {
-    condition     = "${var.subscription_id == null || (can(regex("^[A-Za-z][A-Za-z0-9\\-_.~+%]{2,254}$", var.subscription_id)))}"
+    condition     = var.subscription_id == null || (can(regex("^[A-Za-z][A-Za-z0-9\\-_.~+%]{2,254}$", var.subscription_id)))
     error_message = "subscription_id is not a Pub/Sub id: 3-255 letters, digits and '-_.~+%', starting with a letter."
   }
   validation {
-    condition     = "${var.subscription_id == null || (can(regex("^([^Gg]|[Gg]([^Oo]|$)|[Gg][Oo]([^Oo]|$)|[Gg][Oo][Oo]([^Gg]|$))", var.subscription_id)))}"
+    condition     = var.subscription_id == null || (can(regex("^([^Gg]|[Gg]([^Oo]|$)|[Gg][Oo]([^Oo]|$)|[Gg][Oo][Oo]([^Gg]|$))", var.subscription_id)))
     error_message = "subscription_id must not start with 'goog'."
   }
 }
@@ -78,7 +78,7 @@ variable "service_account_id" {
   description = "Id of the Google service account the EventSource runs as. Default (null): `mfb-<name>`."
   default     = null
   validation {
-    condition     = "${var.service_account_id == null || (can(regex("^[a-z]([-a-z0-9]{4,28}[a-z0-9])$", var.service_account_id)))}"
+    condition     = var.service_account_id == null || (can(regex("^[a-z]([-a-z0-9]{4,28}[a-z0-9])$", var.service_account_id)))
     error_message = "service_account_id is not a service account id: 6-30 lower-case letters, digits and '-', starting with a letter and ending with a letter or digit."
   }
 }
@@ -94,7 +94,7 @@ variable "namespace" {
   description = "Namespace of Metaflow's Argo Events setup (EventBus, webhook EventSource); the blueprint's objects go there too."
   default     = "default"
   validation {
-    condition     = "${var.namespace == null || (can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.namespace)))}"
+    condition     = var.namespace == null || (can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.namespace)))
     error_message = "namespace is not a valid Kubernetes namespace."
   }
 }
@@ -104,7 +104,7 @@ variable "event_bus" {
   description = "Argo Events EventBus (METAFLOW_ARGO_EVENTS_EVENT_BUS)."
   default     = "default"
   validation {
-    condition     = "${var.event_bus == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.event_bus)))}"
+    condition     = var.event_bus == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.event_bus)))
     error_message = "event_bus must be 1-47 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit."
   }
 }
@@ -114,7 +114,7 @@ variable "webhook_url" {
   description = "In-cluster URL of Metaflow's webhook EventSource. Default (null): http://argo-events-webhook-eventsource-svc.<namespace>:12000/metaflow-event."
   default     = null
   validation {
-    condition     = "${var.webhook_url == null || (can(regex("^https?://", var.webhook_url)))}"
+    condition     = var.webhook_url == null || (can(regex("^https?://", var.webhook_url)))
     error_message = "webhook_url must be an http:// or https:// URL."
   }
 }
@@ -122,7 +122,7 @@ variable "webhook_url" {
 resource "google_pubsub_subscription" "pubsub_subscription_3E43FE3D" {
   ack_deadline_seconds = 60
   dead_letter_policy {
-    dead_letter_topic     = "${google_pubsub_topic.pubsub_subscription_dead_letter_topic_38907813.id}"
+    dead_letter_topic     = google_pubsub_topic.pubsub_subscription_dead_letter_topic_38907813.id
     max_delivery_attempts = 5
   }
   expiration_policy {
@@ -132,13 +132,13 @@ resource "google_pubsub_subscription" "pubsub_subscription_3E43FE3D" {
     managed-by = "metaflow-blueprints"
   }
   message_retention_duration = "604800s"
-  name                       = "${coalesce(var.subscription_id, "mfb-${var.name}")}"
-  project                    = "${var.project}"
+  name                       = coalesce(var.subscription_id, "mfb-${var.name}")
+  project                    = var.project
   retry_policy {
     maximum_backoff = "600s"
     minimum_backoff = "10s"
   }
-  topic = "${var.topic_name}"
+  topic = var.topic_name
 }
 
 resource "google_pubsub_subscription" "pubsub_subscription_dead_letter_subscription_194C2094" {
@@ -151,22 +151,22 @@ resource "google_pubsub_subscription" "pubsub_subscription_dead_letter_subscript
   }
   message_retention_duration = "604800s"
   name                       = "${coalesce(var.subscription_id, "mfb-${var.name}")}-dlq"
-  project                    = "${var.project}"
-  topic                      = "${google_pubsub_topic.pubsub_subscription_dead_letter_topic_38907813.id}"
+  project                    = var.project
+  topic                      = google_pubsub_topic.pubsub_subscription_dead_letter_topic_38907813.id
 }
 
 resource "google_pubsub_subscription_iam_member" "pubsub_identity_subscriber_F35C613D" {
-  member       = "${google_service_account.pubsub_identity_service_account_708AFB45.member}"
-  project      = "${var.project}"
+  member       = google_service_account.pubsub_identity_service_account_708AFB45.member
+  project      = var.project
   role         = "roles/pubsub.subscriber"
-  subscription = "${google_pubsub_subscription.pubsub_subscription_3E43FE3D.name}"
+  subscription = google_pubsub_subscription.pubsub_subscription_3E43FE3D.name
 }
 
 resource "google_pubsub_subscription_iam_member" "pubsub_subscription_dead_letter_subscriber_E7C3DC3D" {
   member       = "serviceAccount:service-${data.google_project.pubsub_subscription_project_BC1F197D.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
-  project      = "${var.project}"
+  project      = var.project
   role         = "roles/pubsub.subscriber"
-  subscription = "${google_pubsub_subscription.pubsub_subscription_3E43FE3D.name}"
+  subscription = google_pubsub_subscription.pubsub_subscription_3E43FE3D.name
 }
 
 resource "google_pubsub_topic" "pubsub_subscription_dead_letter_topic_38907813" {
@@ -174,27 +174,27 @@ resource "google_pubsub_topic" "pubsub_subscription_dead_letter_topic_38907813" 
     managed-by = "metaflow-blueprints"
   }
   name    = "${coalesce(var.subscription_id, "mfb-${var.name}")}-dlq"
-  project = "${var.project}"
+  project = var.project
 }
 
 resource "google_pubsub_topic_iam_member" "pubsub_subscription_dead_letter_publisher_443CD388" {
   member  = "serviceAccount:service-${data.google_project.pubsub_subscription_project_BC1F197D.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
-  project = "${var.project}"
+  project = var.project
   role    = "roles/pubsub.publisher"
-  topic   = "${google_pubsub_topic.pubsub_subscription_dead_letter_topic_38907813.name}"
+  topic   = google_pubsub_topic.pubsub_subscription_dead_letter_topic_38907813.name
 }
 
 resource "google_service_account" "pubsub_identity_service_account_708AFB45" {
-  account_id   = "${coalesce(var.service_account_id, "mfb-${var.name}")}"
+  account_id   = coalesce(var.service_account_id, "mfb-${var.name}")
   description  = "Argo Events Pub/Sub source ${var.namespace}/${var.name}-pubsub (metaflow-blueprints); subscriber on one subscription only."
   display_name = "Pub/Sub consumer ${coalesce(var.service_account_id, "mfb-${var.name}")}"
-  project      = "${var.project}"
+  project      = var.project
 }
 
 resource "google_service_account_iam_member" "pubsub_identity_workload_identity_user_E0F01559" {
   member             = "serviceAccount:${coalesce(var.workload_identity_pool, "${var.project}.svc.id.goog")}[${var.namespace}/${var.name}-pubsub]"
   role               = "roles/iam.workloadIdentityUser"
-  service_account_id = "${google_service_account.pubsub_identity_service_account_708AFB45.name}"
+  service_account_id = google_service_account.pubsub_identity_service_account_708AFB45.name
 }
 
 resource "kubernetes_manifest" "pubsub_event_source_manifest_E0E219E8" {
@@ -325,13 +325,13 @@ resource "kubernetes_service_account_v1" "pubsub_identity_kubernetes_service_acc
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
     name      = "${var.name}-pubsub"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
 }
 
 output "event_source_name" {
   description = "Name of the EventSource."
-  value       = "${var.name}"
+  value       = var.name
 }
 
 output "sensor_name" {
@@ -341,24 +341,24 @@ output "sensor_name" {
 
 output "topic_id" {
   description = "The topic subscribed to (as given)."
-  value       = "${var.topic_name}"
+  value       = var.topic_name
 }
 
 output "subscription_id" {
   description = "Full id of the subscription the EventSource pulls (projects/P/subscriptions/S)."
-  value       = "${google_pubsub_subscription.pubsub_subscription_3E43FE3D.id}"
+  value       = google_pubsub_subscription.pubsub_subscription_3E43FE3D.id
 }
 
 output "dead_letter_topic_id" {
   description = "Full id of the dead-letter topic."
-  value       = "${google_pubsub_topic.pubsub_subscription_dead_letter_topic_38907813.id}"
+  value       = google_pubsub_topic.pubsub_subscription_dead_letter_topic_38907813.id
 }
 
 output "service_account_email" {
   description = "Email of the Google service account the EventSource runs as."
-  value       = "${google_service_account.pubsub_identity_service_account_708AFB45.email}"
+  value       = google_service_account.pubsub_identity_service_account_708AFB45.email
 }
 
 data "google_project" "pubsub_subscription_project_BC1F197D" {
-  project_id = "${var.project}"
+  project_id = var.project
 }

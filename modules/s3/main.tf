@@ -15,7 +15,7 @@ variable "name" {
   type        = string
   description = "Stem of the queue, IAM role, EventBridge rule, EventSource and Sensor names; unique per namespace. At most 42 characters (the bridge sensor is `mfb--<name>`)."
   validation {
-    condition     = "${var.name == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.name)) && try(length(var.name), 0) <= 42)}"
+    condition     = var.name == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.name)) && try(length(var.name), 0) <= 42)
     error_message = "name must be 1-42 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit."
   }
 }
@@ -24,7 +24,7 @@ variable "event" {
   type        = string
   description = "Metaflow event name, e.g. `\"s3.object.created\"`."
   validation {
-    condition     = "${var.event == null || (can(regex("^[A-Za-z0-9_.-]+$", var.event)))}"
+    condition     = var.event == null || (can(regex("^[A-Za-z0-9_.-]+$", var.event)))
     error_message = "event is not a valid Metaflow event name: use letters, digits, '_', '.' and '-' (e.g. 'data.updated')."
   }
 }
@@ -33,11 +33,11 @@ variable "bucket_name" {
   type        = string
   description = "an existing bucket (name, not ARN)."
   validation {
-    condition     = "${var.bucket_name == null || (can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name)))}"
+    condition     = var.bucket_name == null || (can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name)))
     error_message = "bucket_name is not a valid S3 bucket name: 3-63 lower-case letters, digits, '.' and '-' (the name, not an ARN or s3:// URL)."
   }
   validation {
-    condition     = "${var.bucket_name == null || (can(regex("^[^.]*(\\.[^.]+)*\\.?$", var.bucket_name)))}"
+    condition     = var.bucket_name == null || (can(regex("^[^.]*(\\.[^.]+)*\\.?$", var.bucket_name)))
     error_message = "bucket_name must not contain '..'."
   }
 }
@@ -46,7 +46,7 @@ variable "oidc_provider_arn" {
   type        = string
   description = "ARN of the EKS cluster's IAM OIDC provider (arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<ID>); the event source authenticates with IRSA."
   validation {
-    condition     = "${var.oidc_provider_arn == null || (can(regex(":oidc-provider/", var.oidc_provider_arn)))}"
+    condition     = var.oidc_provider_arn == null || (can(regex(":oidc-provider/", var.oidc_provider_arn)))
     error_message = "oidc_provider_arn is not an IAM OIDC provider ARN."
   }
 }
@@ -55,7 +55,7 @@ variable "oidc_issuer" {
   type        = string
   description = "The cluster's OIDC issuer URL (`identity[0].oidc[0].issuer` of `aws_eks_cluster`), with or without `https://`."
   validation {
-    condition     = "${var.oidc_issuer == null || (can(regex("/", var.oidc_issuer)))}"
+    condition     = var.oidc_issuer == null || (can(regex("/", var.oidc_issuer)))
     error_message = "oidc_issuer is not an OIDC issuer URL."
   }
 }
@@ -66,7 +66,7 @@ variable "prefix" {
   default     = ""
   nullable    = false
   validation {
-    condition     = "${var.prefix == null || (can(regex("^[^*\\x22\\x5c\\x00-\\x1f]*$", var.prefix)))}"
+    condition     = var.prefix == null || (can(regex("^[^*\\x22\\x5c\\x00-\\x1f]*$", var.prefix)))
     error_message = "prefix must not contain '*', '\"', '\\' or control characters (they would change the EventBridge pattern)."
   }
 }
@@ -77,7 +77,7 @@ variable "suffix" {
   default     = ""
   nullable    = false
   validation {
-    condition     = "${var.suffix == null || (can(regex("^[^*\\x22\\x5c\\x00-\\x1f]*$", var.suffix)))}"
+    condition     = var.suffix == null || (can(regex("^[^*\\x22\\x5c\\x00-\\x1f]*$", var.suffix)))
     error_message = "suffix must not contain '*', '\"', '\\' or control characters (they would change the EventBridge pattern)."
   }
 }
@@ -93,7 +93,7 @@ variable "namespace" {
   description = "Namespace of Metaflow's Argo Events setup (EventBus, webhook EventSource); the blueprint's objects go there too."
   default     = "default"
   validation {
-    condition     = "${var.namespace == null || (can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.namespace)))}"
+    condition     = var.namespace == null || (can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.namespace)))
     error_message = "namespace is not a valid Kubernetes namespace."
   }
 }
@@ -103,7 +103,7 @@ variable "event_bus" {
   description = "Argo Events EventBus (METAFLOW_ARGO_EVENTS_EVENT_BUS)."
   default     = "default"
   validation {
-    condition     = "${var.event_bus == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.event_bus)))}"
+    condition     = var.event_bus == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.event_bus)))
     error_message = "event_bus must be 1-47 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit."
   }
 }
@@ -113,7 +113,7 @@ variable "webhook_url" {
   description = "In-cluster URL of Metaflow's webhook EventSource. Default (null): http://argo-events-webhook-eventsource-svc.<namespace>:12000/metaflow-event."
   default     = null
   validation {
-    condition     = "${var.webhook_url == null || (can(regex("^https?://", var.webhook_url)))}"
+    condition     = var.webhook_url == null || (can(regex("^https?://", var.webhook_url)))
     error_message = "webhook_url must be an http:// or https:// URL."
   }
 }
@@ -121,13 +121,13 @@ variable "webhook_url" {
 resource "aws_cloudwatch_event_rule" "s3_rule_F15DF8A9" {
   description   = "S3 ${var.bucket_name} s3:ObjectCreated:* -> SQS (Metaflow event ${var.event})"
   event_pattern = "{\"source\": [\"aws.s3\"], \"detail-type\": [\"Object Created\"], \"detail\": {\"bucket\": {\"name\": [\"${var.bucket_name}\"]}, \"object\": {\"key\": [{\"wildcard\": \"${var.prefix}*${var.suffix}\"}]}}}"
-  name          = "${var.name}"
+  name          = var.name
 }
 
 resource "aws_cloudwatch_event_target" "s3_target_7375A7A9" {
-  arn        = "${aws_sqs_queue.s3_queue_D0789BCD.arn}"
+  arn        = aws_sqs_queue.s3_queue_D0789BCD.arn
   depends_on = [aws_sqs_queue_policy.s3_queue_policy_C61D02C6]
-  rule       = "${aws_cloudwatch_event_rule.s3_rule_F15DF8A9.name}"
+  rule       = aws_cloudwatch_event_rule.s3_rule_F15DF8A9.name
   target_id  = "sqs"
 }
 
@@ -135,24 +135,24 @@ resource "aws_iam_role" "s3_identity_role_2F651903" {
   assume_role_policy   = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"IrsaServiceAccount\",\"Effect\":\"Allow\",\"Principal\":{\"Federated\":\"${var.oidc_provider_arn}\"},\"Action\":\"sts:AssumeRoleWithWebIdentity\",\"Condition\":{\"StringEquals\":{\"${trimprefix(var.oidc_issuer, "https://")}:sub\":\"system:serviceaccount:${var.namespace}:${var.name}\",\"${trimprefix(var.oidc_issuer, "https://")}:aud\":\"sts.amazonaws.com\"}}}]}"
   description          = "Argo Events SQS event source ${var.namespace}/${var.name}: consume one queue."
   max_session_duration = 3600
-  name                 = "${var.name}"
+  name                 = var.name
 }
 
 resource "aws_iam_role_policy" "s3_identity_policy_2289E855" {
   name   = "consume-queue"
   policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"ConsumeQueue\",\"Effect\":\"Allow\",\"Action\":[\"sqs:GetQueueUrl\",\"sqs:ReceiveMessage\",\"sqs:DeleteMessage\"],\"Resource\":\"${aws_sqs_queue.s3_queue_D0789BCD.arn}\"}]}"
-  role   = "${aws_iam_role.s3_identity_role_2F651903.id}"
+  role   = aws_iam_role.s3_identity_role_2F651903.id
 }
 
 resource "aws_s3_bucket_notification" "bucket_eventbridge" {
-  bucket      = "${var.bucket_name}"
-  count       = "${var.enable_bucket_eventbridge ? 1 : 0}"
+  bucket      = var.bucket_name
+  count       = var.enable_bucket_eventbridge ? 1 : 0
   eventbridge = true
 }
 
 resource "aws_sqs_queue" "s3_queue_D0789BCD" {
   message_retention_seconds  = 345600
-  name                       = "${var.name}"
+  name                       = var.name
   sqs_managed_sse_enabled    = true
   visibility_timeout_seconds = 120
 }
@@ -165,21 +165,21 @@ resource "aws_sqs_queue" "s3_queue_dlq_F01C4DF8" {
 
 resource "aws_sqs_queue_policy" "s3_queue_dlq_policy_B109DE20" {
   policy    = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"sqs:*\",\"Resource\":\"${aws_sqs_queue.s3_queue_dlq_F01C4DF8.arn}\",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}]}"
-  queue_url = "${aws_sqs_queue.s3_queue_dlq_F01C4DF8.url}"
+  queue_url = aws_sqs_queue.s3_queue_dlq_F01C4DF8.url
 }
 
 resource "aws_sqs_queue_policy" "s3_queue_policy_C61D02C6" {
   policy    = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"sqs:*\",\"Resource\":\"${aws_sqs_queue.s3_queue_D0789BCD.arn}\",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}},{\"Sid\":\"AllowService0\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"events.amazonaws.com\"},\"Action\":\"sqs:SendMessage\",\"Resource\":\"${aws_sqs_queue.s3_queue_D0789BCD.arn}\",\"Condition\":{\"ArnEquals\":{\"aws:SourceArn\":\"${aws_cloudwatch_event_rule.s3_rule_F15DF8A9.arn}\"},\"StringEquals\":{\"aws:SourceAccount\":\"${data.aws_caller_identity.mfb_aws_context_account_B6B247A3.account_id}\"}}}]}"
-  queue_url = "${aws_sqs_queue.s3_queue_D0789BCD.url}"
+  queue_url = aws_sqs_queue.s3_queue_D0789BCD.url
 }
 
 resource "aws_sqs_queue_redrive_allow_policy" "s3_queue_redrive_allow_429B4024" {
-  queue_url            = "${aws_sqs_queue.s3_queue_dlq_F01C4DF8.url}"
+  queue_url            = aws_sqs_queue.s3_queue_dlq_F01C4DF8.url
   redrive_allow_policy = "{\"redrivePermission\": \"byQueue\", \"sourceQueueArns\": [\"${aws_sqs_queue.s3_queue_D0789BCD.arn}\"]}"
 }
 
 resource "aws_sqs_queue_redrive_policy" "s3_queue_redrive_BA6D62CB" {
-  queue_url      = "${aws_sqs_queue.s3_queue_D0789BCD.url}"
+  queue_url      = aws_sqs_queue.s3_queue_D0789BCD.url
   redrive_policy = "{\"deadLetterTargetArn\": \"${aws_sqs_queue.s3_queue_dlq_F01C4DF8.arn}\", \"maxReceiveCount\": 5}"
 }
 
@@ -355,14 +355,14 @@ resource "kubernetes_service_account_v1" "s3_identity_service_account_DAF1222C" 
     labels = {
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
-    name      = "${var.name}"
-    namespace = "${var.namespace}"
+    name      = var.name
+    namespace = var.namespace
   }
 }
 
 output "event_source_name" {
   description = "Name of the EventSource."
-  value       = "${var.name}"
+  value       = var.name
 }
 
 output "sensor_name" {
@@ -372,27 +372,27 @@ output "sensor_name" {
 
 output "queue_arn" {
   description = "ARN of the SQS queue the EventSource reads."
-  value       = "${aws_sqs_queue.s3_queue_D0789BCD.arn}"
+  value       = aws_sqs_queue.s3_queue_D0789BCD.arn
 }
 
 output "queue_url" {
   description = "URL of the SQS queue."
-  value       = "${aws_sqs_queue.s3_queue_D0789BCD.url}"
+  value       = aws_sqs_queue.s3_queue_D0789BCD.url
 }
 
 output "dead_letter_queue_arn" {
   description = "ARN of the queue's dead-letter queue."
-  value       = "${aws_sqs_queue.s3_queue_dlq_F01C4DF8.arn}"
+  value       = aws_sqs_queue.s3_queue_dlq_F01C4DF8.arn
 }
 
 output "role_arn" {
   description = "ARN of the IAM role the EventSource's service account assumes (IRSA)."
-  value       = "${aws_iam_role.s3_identity_role_2F651903.arn}"
+  value       = aws_iam_role.s3_identity_role_2F651903.arn
 }
 
 output "rule_arn" {
   description = "ARN of the EventBridge rule."
-  value       = "${aws_cloudwatch_event_rule.s3_rule_F15DF8A9.arn}"
+  value       = aws_cloudwatch_event_rule.s3_rule_F15DF8A9.arn
 }
 
 data "aws_caller_identity" "mfb_aws_context_account_B6B247A3" {

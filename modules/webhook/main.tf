@@ -15,7 +15,7 @@ variable "name" {
   type        = string
   description = "Stem of the EventSource, Sensor and Secret names; unique per namespace. At most 42 characters (the bridge sensor is `mfb--<name>`)."
   validation {
-    condition     = "${var.name == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.name)) && try(length(var.name), 0) <= 42)}"
+    condition     = var.name == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.name)) && try(length(var.name), 0) <= 42)
     error_message = "name must be 1-42 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit."
   }
 }
@@ -24,7 +24,7 @@ variable "event" {
   type        = string
   description = "Metaflow event name, e.g. `\"data.updated\"`."
   validation {
-    condition     = "${var.event == null || (can(regex("^[A-Za-z0-9_.-]+$", var.event)))}"
+    condition     = var.event == null || (can(regex("^[A-Za-z0-9_.-]+$", var.event)))
     error_message = "event is not a valid Metaflow event name: use letters, digits, '_', '.' and '-' (e.g. 'data.updated')."
   }
 }
@@ -34,7 +34,7 @@ variable "endpoint" {
   description = "URL path of the webhook. Default (null): `/<name>`."
   default     = null
   validation {
-    condition     = "${var.endpoint == null || (can(regex("^/[A-Za-z0-9._~\\-/]*$", var.endpoint)) && try(!contains(["/health"], var.endpoint), true))}"
+    condition     = var.endpoint == null || (can(regex("^/[A-Za-z0-9._~\\-/]*$", var.endpoint)) && try(!contains(["/health"], var.endpoint), true))
     error_message = "endpoint must be a URL path starting with '/' (letters, digits, '._~-/'), not /health."
   }
 }
@@ -44,7 +44,7 @@ variable "namespace" {
   description = "Namespace of Metaflow's Argo Events setup (EventBus, webhook EventSource); the blueprint's objects go there too."
   default     = "default"
   validation {
-    condition     = "${var.namespace == null || (can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.namespace)))}"
+    condition     = var.namespace == null || (can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.namespace)))
     error_message = "namespace is not a valid Kubernetes namespace."
   }
 }
@@ -54,7 +54,7 @@ variable "event_bus" {
   description = "Argo Events EventBus (METAFLOW_ARGO_EVENTS_EVENT_BUS)."
   default     = "default"
   validation {
-    condition     = "${var.event_bus == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.event_bus)))}"
+    condition     = var.event_bus == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.event_bus)))
     error_message = "event_bus must be 1-47 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit."
   }
 }
@@ -64,7 +64,7 @@ variable "webhook_url" {
   description = "In-cluster URL of Metaflow's webhook EventSource. Default (null): http://argo-events-webhook-eventsource-svc.<namespace>:12000/metaflow-event."
   default     = null
   validation {
-    condition     = "${var.webhook_url == null || (can(regex("^https?://", var.webhook_url)))}"
+    condition     = var.webhook_url == null || (can(regex("^https?://", var.webhook_url)))
     error_message = "webhook_url must be an http:// or https:// URL."
   }
 }
@@ -199,7 +199,7 @@ resource "kubernetes_secret_v1" "webhook_token_secret_FFD14069" {
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
     name      = "${var.name}-token"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
   type = "Opaque"
 }
@@ -211,7 +211,7 @@ resource "random_password" "webhook_token_value_60398D5F" {
 
 output "event_source_name" {
   description = "Name of the EventSource."
-  value       = "${var.name}"
+  value       = var.name
 }
 
 output "sensor_name" {
@@ -227,7 +227,7 @@ output "url" {
 output "token" {
   description = "Bearer token callers must send (Authorization: Bearer <token>)."
   sensitive   = true
-  value       = "${random_password.webhook_token_value_60398D5F.result}"
+  value       = random_password.webhook_token_value_60398D5F.result
 }
 
 output "token_secret_name" {

@@ -149,9 +149,11 @@ def test_notification_waits_for_the_queue_policy(aws_stack: dict[str, Any]) -> N
     assert raw["queue"][0]["filter_prefix"] == "uploads/"
     assert raw["queue"][0]["filter_suffix"] == ".csv"
     assert raw["queue"][0]["events"] == ["s3:ObjectCreated:*"]
+    # Bare addresses: Terraform JSON rejects "${...}" in depends_on (`terraform init` proves it).
     assert any(
-        d.startswith("${aws_sqs_queue_policy.raw_uploads_queue_policy") for d in raw["depends_on"]
+        d.startswith("aws_sqs_queue_policy.raw_uploads_queue_policy") for d in raw["depends_on"]
     )
+    assert not any("${" in d for d in raw["depends_on"])
     assert "eventbridge" not in raw
     assert curated["eventbridge"] is True and "queue" not in curated
 

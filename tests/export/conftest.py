@@ -24,11 +24,3 @@ def reference_stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tupl
             out[child.node.id] = (synth_stack(child), hcl.block_paths(child))
     assert sorted(out) == sorted(STACKS)
     return out
-
-
-@pytest.fixture(scope="session")
-def modules() -> dict[str, Any]:
-    """Blueprint name -> generated Module, for every registered blueprint."""
-    from metaflow_blueprints.export import module, registry
-
-    return {name: module.build(registry.get(name)) for name in registry.names()}

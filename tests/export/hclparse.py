@@ -173,3 +173,53 @@ def json_form(doc: dict[str, Any], schema: BlockSchema) -> dict[str, Any]:
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def canonical_expressions(value: Any) -> Any:
+    """``value`` with every interpolation-only string ``"${expr}"`` in a canonical form.
+
+    The renderer writes such attribute values as bare expressions (as ``terraform fmt``
+    does; same meaning). python-hcl2 8.1 gives a bare expression back re-printed, not as
+    written: spaces after commas and redundant parentheses dropped, ``null``/``true`` as
+    ``None``/``True``, string literals in a tuple as Python reprs (``['/health']``).
+    Both sides of a comparison go through this, so those print differences (and only
+    those) are ignored; string literals inside the expression are kept verbatim.
+    """
+    if isinstance(value, dict):
+        return {k: canonical_expressions(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [canonical_expressions(v) for v in value]
+    if isinstance(value, str) and value.startswith("${") and value.endswith("}"):
+        try:
+            whole = _expression_end(value, 2) == len(value)
+        except ValueError:
+            return value
+        if whole:
+            return "${" + _canonical(value[2:-1]) + "}"
+    return value
+
+
+def _canonical(expr: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(expr):
+        char = expr[i]
+        if char == '"':
+            end = i + 1
+            while end < len(expr) and expr[end] != '"':
+                end += 2 if expr[end] == "\\" else 1
+            out.append(expr[i : end + 1])
+            i = end + 1
+            continue
+        if char == "'":  # python-hcl2's repr of a string literal
+            end = expr.index("'", i + 1)
+            out.append('"' + expr[i + 1 : end] + '"')
+            i = end + 1
+            continue
+        if not char.isspace() and char not in "()":
+            out.append(char)
+        i += 1
+    text = "".join(out)
+    for python, hcl in (("None", "null"), ("True", "true"), ("False", "false")):
+        text = re.sub(rf"(?<![\w.]){python}(?![\w])", hcl, text)
+    return text

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from metaflow_blueprints.export import hcl
-from tests.export.hclparse import json_form, parse, unescape
+from tests.export.hclparse import canonical_expressions, json_form, parse, unescape
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,9 @@ def test_render_rejects_unknown_sections_and_values() -> None:
 
 
 def _check_equivalent(doc: dict[str, Any], schema: hcl.BlockSchema, text: str) -> None:
-    assert parse(text, schema) == json_form(doc, schema)
+    assert canonical_expressions(parse(text, schema)) == canonical_expressions(
+        json_form(doc, schema)
+    )
 
 
 def test_every_module_hcl_matches_its_json(modules: dict[str, Any]) -> None:

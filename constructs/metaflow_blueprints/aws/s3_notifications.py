@@ -144,8 +144,10 @@ class BucketNotifications(Construct):
 
     def _add_dependencies(self, items: list[Any]) -> None:
         for item in items:
-            fqn = item.fqn
-            if fqn not in self._depends_on:
-                self._depends_on.append(fqn)
+            # Terraform JSON needs the bare address here: ``fqn`` is a token that renders
+            # as "${type.name}", which `terraform init` rejects in depends_on.
+            ref = f"{item.terraform_resource_type}.{item.friendly_unique_id}"
+            if ref not in self._depends_on:
+                self._depends_on.append(ref)
         if self._depends_on:
             self.notification.depends_on = list(self._depends_on)

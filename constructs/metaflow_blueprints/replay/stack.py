@@ -1,4 +1,4 @@
-"""Read Argo Events manifests out of a synthesized cdktf stack (``cdk.tf.json``)."""
+"""Read Argo Events manifests out of a synthesized cdktf stack (JSON or HCL synth dir)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..export.stackdir import stack_json
 from .errors import ReplayError
 from .sources import SOURCE_TYPES
 
@@ -37,9 +38,7 @@ def load(stack: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
     """Parse the stack: a stack directory, a ``cdk.tf.json`` path, or an already-parsed dict."""
     if isinstance(stack, Mapping):
         return stack
-    path = Path(stack)
-    if path.is_dir():
-        path = path / "cdk.tf.json"
+    path = stack_json(Path(stack))
     if not path.is_file():
         raise ReplayError(f"no synthesized stack at {path} (expected cdktf.out/stacks/<name>)")
     try:
