@@ -214,6 +214,7 @@ resource "kubernetes_manifest" "dynamodb_event_source_manifest_96F15091" {
 }
 
 resource "kubernetes_manifest" "dynamodb_sensor_manifest_C31874AF" {
+  depends_on = [kubernetes_service_account_v1.metaflow_dead_letters_account_service_account_573288BB, kubernetes_role_v1.metaflow_dead_letters_role_C41BECED, kubernetes_role_binding_v1.metaflow_dead_letters_binding_AC18D3FD]
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "Sensor"
@@ -278,9 +279,58 @@ resource "kubernetes_manifest" "dynamodb_sensor_manifest_C31874AF" {
       ]
       eventBusName = "${var.event_bus}"
       replicas     = 1
+      template = {
+        serviceAccountName = "mfb-dynamodb-metaflow-bridge"
+      }
       triggers = [
         {
           atLeastOnce = true
+          dlqTrigger = {
+            atLeastOnce = true
+            retryStrategy = {
+              duration = "1s"
+              factor   = 2
+              jitter   = 0.2
+              steps    = 5
+            }
+            template = {
+              k8s = {
+                operation = "create"
+                parameters = [
+                  {
+                    dest = "data.payload"
+                    src = {
+                      dataKey        = "metaflow"
+                      dependencyName = "source"
+                    }
+                  },
+                ]
+                source = {
+                  resource = {
+                    apiVersion = "v1"
+                    data = {
+                      name = "${var.event}"
+                    }
+                    kind = "ConfigMap"
+                    metadata = {
+                      annotations = {
+                        "metaflow-blueprints/metaflow-event" = "${var.event}"
+                        "metaflow-blueprints/sensor"         = "mfb--${var.name}"
+                        "metaflow-blueprints/webhook-url"    = "${coalesce(var.webhook_url, "http://argo-events-webhook-eventsource-svc.${var.namespace}:12000/metaflow-event")}"
+                      }
+                      generateName = "mfb-dead-letter-"
+                      labels = {
+                        "app.kubernetes.io/managed-by"    = "metaflow-blueprints"
+                        "metaflow-blueprints/dead-letter" = "true"
+                      }
+                      namespace = "${var.namespace}"
+                    }
+                  }
+                }
+              }
+              name = "metaflow-dead-letter"
+            }
+          }
           policy = {
             status = {
               allow = [
@@ -289,10 +339,10 @@ resource "kubernetes_manifest" "dynamodb_sensor_manifest_C31874AF" {
             }
           }
           retryStrategy = {
-            duration = "2s"
-            factor   = 2
-            jitter   = 0.2
-            steps    = 5
+            duration = "30s"
+            factor   = 1
+            jitter   = 0.1
+            steps    = 121
           }
           template = {
             http = {
@@ -328,6 +378,47 @@ resource "kubernetes_manifest" "dynamodb_sensor_manifest_C31874AF" {
   }
 }
 
+resource "kubernetes_role_binding_v1" "metaflow_dead_letters_binding_AC18D3FD" {
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-dynamodb-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "Role"
+    name      = "mfb-dynamodb-metaflow-bridge"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "mfb-dynamodb-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+}
+
+resource "kubernetes_role_v1" "metaflow_dead_letters_role_C41BECED" {
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-dynamodb-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+  rule {
+    api_groups = [
+      "",
+    ]
+    resources = [
+      "configmaps",
+    ]
+    verbs = [
+      "create",
+    ]
+  }
+}
+
 resource "kubernetes_service_account_v1" "dynamodb_identity_service_account_5F1B463A" {
   automount_service_account_token = true
   metadata {
@@ -338,6 +429,17 @@ resource "kubernetes_service_account_v1" "dynamodb_identity_service_account_5F1B
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
     name      = "${var.name}"
+    namespace = "${var.namespace}"
+  }
+}
+
+resource "kubernetes_service_account_v1" "metaflow_dead_letters_account_service_account_573288BB" {
+  automount_service_account_token = true
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-dynamodb-metaflow-bridge"
     namespace = "${var.namespace}"
   }
 }

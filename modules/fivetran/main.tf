@@ -146,6 +146,7 @@ resource "kubernetes_manifest" "fivetran_event_source_manifest_33ADFFD0" {
 }
 
 resource "kubernetes_manifest" "fivetran_sensor_manifest_26A242C5" {
+  depends_on = [kubernetes_service_account_v1.metaflow_dead_letters_account_service_account_573288BB, kubernetes_role_v1.metaflow_dead_letters_role_C41BECED, kubernetes_role_binding_v1.metaflow_dead_letters_binding_AC18D3FD]
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "Sensor"
@@ -219,9 +220,58 @@ resource "kubernetes_manifest" "fivetran_sensor_manifest_26A242C5" {
       ]
       eventBusName = "${var.event_bus}"
       replicas     = 1
+      template = {
+        serviceAccountName = "mfb-fivetran-metaflow-bridge"
+      }
       triggers = [
         {
           atLeastOnce = true
+          dlqTrigger = {
+            atLeastOnce = true
+            retryStrategy = {
+              duration = "1s"
+              factor   = 2
+              jitter   = 0.2
+              steps    = 5
+            }
+            template = {
+              k8s = {
+                operation = "create"
+                parameters = [
+                  {
+                    dest = "data.payload"
+                    src = {
+                      dataKey        = "metaflow"
+                      dependencyName = "source"
+                    }
+                  },
+                ]
+                source = {
+                  resource = {
+                    apiVersion = "v1"
+                    data = {
+                      name = "${var.event}"
+                    }
+                    kind = "ConfigMap"
+                    metadata = {
+                      annotations = {
+                        "metaflow-blueprints/metaflow-event" = "${var.event}"
+                        "metaflow-blueprints/sensor"         = "mfb--${var.name}"
+                        "metaflow-blueprints/webhook-url"    = "${coalesce(var.webhook_url, "http://argo-events-webhook-eventsource-svc.${var.namespace}:12000/metaflow-event")}"
+                      }
+                      generateName = "mfb-dead-letter-"
+                      labels = {
+                        "app.kubernetes.io/managed-by"    = "metaflow-blueprints"
+                        "metaflow-blueprints/dead-letter" = "true"
+                      }
+                      namespace = "${var.namespace}"
+                    }
+                  }
+                }
+              }
+              name = "metaflow-dead-letter"
+            }
+          }
           policy = {
             status = {
               allow = [
@@ -230,10 +280,10 @@ resource "kubernetes_manifest" "fivetran_sensor_manifest_26A242C5" {
             }
           }
           retryStrategy = {
-            duration = "2s"
-            factor   = 2
-            jitter   = 0.2
-            steps    = 5
+            duration = "30s"
+            factor   = 1
+            jitter   = 0.1
+            steps    = 121
           }
           template = {
             http = {
@@ -266,6 +316,58 @@ resource "kubernetes_manifest" "fivetran_sensor_manifest_26A242C5" {
         },
       ]
     }
+  }
+}
+
+resource "kubernetes_role_binding_v1" "metaflow_dead_letters_binding_AC18D3FD" {
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-fivetran-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "Role"
+    name      = "mfb-fivetran-metaflow-bridge"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "mfb-fivetran-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+}
+
+resource "kubernetes_role_v1" "metaflow_dead_letters_role_C41BECED" {
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-fivetran-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+  rule {
+    api_groups = [
+      "",
+    ]
+    resources = [
+      "configmaps",
+    ]
+    verbs = [
+      "create",
+    ]
+  }
+}
+
+resource "kubernetes_service_account_v1" "metaflow_dead_letters_account_service_account_573288BB" {
+  automount_service_account_token = true
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-fivetran-metaflow-bridge"
+    namespace = "${var.namespace}"
   }
 }
 

@@ -267,6 +267,7 @@ resource "kubernetes_manifest" "gcs_event_source_manifest_AC72B2FF" {
 }
 
 resource "kubernetes_manifest" "gcs_sensor_manifest_9CB46DEA" {
+  depends_on = [kubernetes_service_account_v1.metaflow_dead_letters_account_service_account_573288BB, kubernetes_role_v1.metaflow_dead_letters_role_C41BECED, kubernetes_role_binding_v1.metaflow_dead_letters_binding_AC18D3FD]
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "Sensor"
@@ -351,9 +352,58 @@ resource "kubernetes_manifest" "gcs_sensor_manifest_9CB46DEA" {
       ]
       eventBusName = "${var.event_bus}"
       replicas     = 1
+      template = {
+        serviceAccountName = "mfb-gcs-metaflow-bridge"
+      }
       triggers = [
         {
           atLeastOnce = true
+          dlqTrigger = {
+            atLeastOnce = true
+            retryStrategy = {
+              duration = "1s"
+              factor   = 2
+              jitter   = 0.2
+              steps    = 5
+            }
+            template = {
+              k8s = {
+                operation = "create"
+                parameters = [
+                  {
+                    dest = "data.payload"
+                    src = {
+                      dataKey        = "metaflow"
+                      dependencyName = "source"
+                    }
+                  },
+                ]
+                source = {
+                  resource = {
+                    apiVersion = "v1"
+                    data = {
+                      name = "${var.event}"
+                    }
+                    kind = "ConfigMap"
+                    metadata = {
+                      annotations = {
+                        "metaflow-blueprints/metaflow-event" = "${var.event}"
+                        "metaflow-blueprints/sensor"         = "mfb--${var.name}"
+                        "metaflow-blueprints/webhook-url"    = "${coalesce(var.webhook_url, "http://argo-events-webhook-eventsource-svc.${var.namespace}:12000/metaflow-event")}"
+                      }
+                      generateName = "mfb-dead-letter-"
+                      labels = {
+                        "app.kubernetes.io/managed-by"    = "metaflow-blueprints"
+                        "metaflow-blueprints/dead-letter" = "true"
+                      }
+                      namespace = "${var.namespace}"
+                    }
+                  }
+                }
+              }
+              name = "metaflow-dead-letter"
+            }
+          }
           policy = {
             status = {
               allow = [
@@ -362,10 +412,10 @@ resource "kubernetes_manifest" "gcs_sensor_manifest_9CB46DEA" {
             }
           }
           retryStrategy = {
-            duration = "2s"
-            factor   = 2
-            jitter   = 0.2
-            steps    = 5
+            duration = "30s"
+            factor   = 1
+            jitter   = 0.1
+            steps    = 121
           }
           template = {
             http = {
@@ -401,6 +451,47 @@ resource "kubernetes_manifest" "gcs_sensor_manifest_9CB46DEA" {
   }
 }
 
+resource "kubernetes_role_binding_v1" "metaflow_dead_letters_binding_AC18D3FD" {
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-gcs-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "Role"
+    name      = "mfb-gcs-metaflow-bridge"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "mfb-gcs-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+}
+
+resource "kubernetes_role_v1" "metaflow_dead_letters_role_C41BECED" {
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-gcs-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+  rule {
+    api_groups = [
+      "",
+    ]
+    resources = [
+      "configmaps",
+    ]
+    verbs = [
+      "create",
+    ]
+  }
+}
+
 resource "kubernetes_service_account_v1" "gcs_identity_kubernetes_service_account_4F2B747C" {
   automount_service_account_token = true
   metadata {
@@ -411,6 +502,17 @@ resource "kubernetes_service_account_v1" "gcs_identity_kubernetes_service_accoun
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
     name      = "${var.name}-pubsub"
+    namespace = "${var.namespace}"
+  }
+}
+
+resource "kubernetes_service_account_v1" "metaflow_dead_letters_account_service_account_573288BB" {
+  automount_service_account_token = true
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-gcs-metaflow-bridge"
     namespace = "${var.namespace}"
   }
 }

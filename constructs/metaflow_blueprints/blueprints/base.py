@@ -88,5 +88,14 @@ def plan_bridge(metaflow: MetaflowEvents, name: str, **bridge: Any) -> Bridge:
 def add_bridge_sensor(
     scope: Construct, *, metaflow: MetaflowEvents, bridge: Bridge, depends_on: Sequence[Any] = ()
 ) -> ArgoSensor:
-    """Create the bridge Sensor planned with :func:`plan_bridge` (construct id ``sensor``)."""
-    return ArgoSensor(scope, "sensor", sensor=bridge.sensor(metaflow.target), depends_on=depends_on)
+    """Create the bridge Sensor planned with :func:`plan_bridge` (construct id ``sensor``).
+
+    It waits for ``metaflow.sensor_dependencies`` (the auth Secret it reads, the
+    ServiceAccount and RBAC it runs as), so destroy removes the Sensor before them.
+    """
+    return ArgoSensor(
+        scope,
+        "sensor",
+        sensor=bridge.sensor(metaflow.target),
+        depends_on=[*metaflow.sensor_dependencies, *depends_on],
+    )
