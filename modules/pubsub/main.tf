@@ -260,7 +260,7 @@ resource "kubernetes_manifest" "pubsub_sensor_manifest_D37B0670" {
           }
           name = "source"
           transform = {
-            jq = ". as $e | ($e | (.publishTime | if (type == \"string\" and test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)? [+]0000 UTC$\")) then (.[0:10] + \"T\" + .[11:19] + \"Z\" | fromdateiso8601) else (now | floor) end)) as $ts | . + {\"metaflow\": { name: \"${var.event}\", id: ($e | (try getpath([\"id\"]) catch null) | tostring), timestamp: $ts, utc_date: ($ts | strftime(\"%Y%m%d\")) }}"
+            jq = ". as $e | ($e | (.publishTime | if (type == \"string\" and test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)? [+]0000 UTC$\")) then (.[0:10] + \"T\" + .[11:19] + \"Z\" | fromdateiso8601) else (now | floor) end)) as $ts | . + {\"metaflow\": ({ name: \"${var.event}\", id: ($e | (try getpath([\"id\"]) catch null) | tostring), timestamp: $ts, utc_date: ($ts | strftime(\"%Y%m%d\")) } | with_entries(select(.value != null)))}"
           }
         },
       ]

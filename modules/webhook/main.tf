@@ -128,7 +128,7 @@ resource "kubernetes_manifest" "webhook_sensor_manifest_2F913D33" {
           eventSourceName = "${var.name}"
           name            = "source"
           transform = {
-            jq = ". as $e | ($e | (now | floor)) as $ts | . + {\"metaflow\": { name: \"${var.event}\", timestamp: $ts, utc_date: ($ts | strftime(\"%Y%m%d\")) }}"
+            jq = ". as $e | ($e | (now | floor)) as $ts | . + {\"metaflow\": ({ name: \"${var.event}\", timestamp: $ts, utc_date: ($ts | strftime(\"%Y%m%d\")) } | with_entries(select(.value != null)))}"
           }
         },
       ]
