@@ -269,11 +269,20 @@ resource "kubernetes_manifest" "dynamodb_sensor_manifest_C31874AF" {
                   },
                 ]
               },
+              {
+                expr = "table == '${var.table_name}'"
+                fields = [
+                  {
+                    name = "table"
+                    path = "metaflow.table"
+                  },
+                ]
+              },
             ]
           }
           name = "source"
           transform = {
-            jq = ". as $e | ($e | ((try (((try getpath([\"body\", \"dynamodb\", \"ApproximateCreationDateTime\"]) catch null) as $v | if $v == null then null else $v end) | floor) catch null) // (now | floor))) as $ts | . + {\"metaflow\": ({ name: \"${var.event}\", id: ($e | (try getpath([\"body\", \"eventID\"]) catch null) | tostring), timestamp: $ts, utc_date: ($ts | strftime(\"%Y%m%d\")), \"table\": ($e | ((try (((try getpath([\"body\", \"eventSourceARN\"]) catch null) as $v | if $v == null then null else $v end) | split(\"/\")[1]) catch null) // \"${var.table_name}\")), \"event_name\": ($e | (try getpath([\"body\", \"eventName\"]) catch null)), \"sequence_number\": ($e | ((try getpath([\"body\", \"dynamodb\", \"SequenceNumber\"]) catch null) as $v | if $v == null then null else $v end)), \"approximate_creation_time\": ($e | (try (((try getpath([\"body\", \"dynamodb\", \"ApproximateCreationDateTime\"]) catch null) as $v | if $v == null then null else $v end) | floor | todate) catch null)) } | with_entries(select(.value != null)))}"
+            jq = ". as $e | ($e | ((try (((try getpath([\"body\", \"dynamodb\", \"ApproximateCreationDateTime\"]) catch null) as $v | if $v == null then null else $v end) | floor) catch null) // (now | floor))) as $ts | . + {\"metaflow\": ({ name: \"${var.event}\", id: ($e | (try getpath([\"body\", \"eventID\"]) catch null) | tostring), timestamp: $ts, utc_date: ($ts | strftime(\"%Y%m%d\")), \"table\": ($e | ((try (((try getpath([\"body\", \"eventSourceARN\"]) catch null) as $v | if $v == null then null else $v end) | split(\"/\")[1]) catch null) // ${jsonencode(var.table_name)})), \"event_name\": ($e | (try getpath([\"body\", \"eventName\"]) catch null)), \"sequence_number\": ($e | ((try getpath([\"body\", \"dynamodb\", \"SequenceNumber\"]) catch null) as $v | if $v == null then null else $v end)), \"approximate_creation_time\": ($e | (try (((try getpath([\"body\", \"dynamodb\", \"ApproximateCreationDateTime\"]) catch null) as $v | if $v == null then null else $v end) | floor | todate) catch null)) } | with_entries(select(.value != null)))}"
           }
         },
       ]

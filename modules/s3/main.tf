@@ -287,6 +287,15 @@ resource "kubernetes_manifest" "s3_sensor_manifest_44CBB298" {
                   },
                 ]
               },
+              {
+                expr = "bucket == '${var.bucket_name}'"
+                fields = [
+                  {
+                    name = "bucket"
+                    path = "metaflow.bucket"
+                  },
+                ]
+              },
             ]
           }
           name = "source"

@@ -15,7 +15,50 @@ from metaflow_blueprints.k8s.manifests import ArgoEventSource, ArgoSensor
 from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY, Bridge
 from metaflow_blueprints.metaflow_events import MetaflowEvents
-from metaflow_blueprints.runtime import Construct, Fn, is_unresolved
+from metaflow_blueprints.runtime import Construct, Fn, TerraformStack, is_unresolved
+
+_CLAIMS_ID = "mfb_queue_consumers"
+
+
+class QueueConsumers(Construct):
+    """Which blueprint consumes each queue of a stack (one per stack, see :meth:`of`).
+
+    Two SQS EventSources on one queue would each receive a share of its messages, so a
+    message meant for one blueprint's flow could reach the other's sensor and be lost.
+    """
+
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        self.claims: dict[str, str] = {}
+
+    @staticmethod
+    def of(scope: Construct) -> QueueConsumers:
+        stack = TerraformStack.of(scope)
+        existing = stack.node.try_find_child(_CLAIMS_ID)
+        if isinstance(existing, QueueConsumers):
+            return existing
+        return QueueConsumers(stack, _CLAIMS_ID)
+
+
+def claim_queue(scope: Construct, choice: QueueChoice) -> None:
+    """Refuse a queue (EventQueue or literal ARN) another blueprint already consumes."""
+    if choice.queue is not None:
+        key, prop, shown = f"queue:{choice.queue.node.path}", "queue", choice.queue.node.path
+    elif choice.queue_arn is not None and not is_unresolved(choice.queue_arn):
+        key, prop, shown = f"arn:{choice.queue_arn}", "queue_arn", choice.queue_arn
+    else:
+        return
+    claims = QueueConsumers.of(scope).claims
+    owner = claims.get(key)
+    if owner is not None:
+        raise BlueprintError(
+            prop,
+            shown,
+            f"is already consumed by {owner}: two EventSources on one queue split its "
+            "messages between them, so events would reach the wrong sensor or none.",
+            "Give each blueprint its own queue (the default), or route with one blueprint.",
+        )
+    claims[key] = scope.node.path
 
 
 @dataclass(frozen=True)
