@@ -348,3 +348,61 @@ def test_exported_rbac_is_what_the_kubernetes_client_parses(
         binding = client.deserialize(_Response(objects["RoleBinding"]), "V1RoleBinding")
         assert binding.role_ref.name == role.metadata.name, name
         assert binding.subjects[0].kind == "ServiceAccount"
+
+
+# --- ordering and controller stability ------------------------------------------------
+
+
+def _closure(graph: dict[str, list[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = list(graph.get(start, []))
+    while todo:
+        item = todo.pop()
+        if item not in seen:
+            seen.add(item)
+            todo.extend(graph.get(item, []))
+    return seen
+
+
+def test_every_event_source_is_created_after_its_sensors(
+    stacks: dict[str, dict[str, Any]],
+) -> None:
+    for name, terraform in stacks.items():
+        graph: dict[str, list[str]] = {}
+        for type_, items in terraform["resource"].items():
+            for logical, body in items.items():
+                deps = [d.removeprefix("${").removesuffix("}") for d in body.get("depends_on", [])]
+                if type_ == "kubernetes_manifest":
+                    for dep in body.get("depends_on", []):
+                        # Terraform JSON needs bare addresses: type.name, no ${...}.
+                        assert re.fullmatch(r"[a-z0-9_]+\.[A-Za-z0-9_-]+", dep), (name, dep)
+                for dep in deps:
+                    assert dep.split(".", 1)[1] in terraform["resource"][dep.split(".")[0]], dep
+                graph[f"{type_}.{logical}"] = deps
+        found = resources(terraform, "kubernetes_manifest")
+        sensors = {
+            f"kubernetes_manifest.{k}": v["manifest"] for k, v in found.items()
+            if v["manifest"]["kind"] == "Sensor"
+        }
+        for logical, body in found.items():
+            source = body["manifest"]
+            if source["kind"] != "EventSource":
+                continue
+            consumers = {
+                address for address, sensor in sensors.items()
+                if any(d["eventSourceName"] == source["metadata"]["name"]
+                       for d in sensor["spec"]["dependencies"])
+            }
+            assert consumers, (name, logical)
+            assert consumers <= _closure(graph, f"kubernetes_manifest.{logical}"), (name, logical)
+
+
+def test_every_manifest_forces_conflicts_and_sensors_wait_for_deployed(
+    stacks: dict[str, dict[str, Any]],
+) -> None:
+    for terraform in stacks.values():
+        for logical, body in resources(terraform, "kubernetes_manifest").items():
+            assert body["field_manager"] == {"force_conflicts": True}, logical
+            assert "metadata.finalizers" in body["computed_fields"], logical
+            if body["manifest"]["kind"] == "Sensor":
+                assert body["wait"] == {"condition": [{"status": "True", "type": "Deployed"}]}

@@ -94,8 +94,13 @@ def test_event_source_waits_for_its_secret(terraform: dict[str, Any]) -> None:
         if v["manifest"]["kind"] == "EventSource"
     ]
     depends = resources(terraform, "kubernetes_manifest")[address]["depends_on"]
+    (sensor,) = [
+        k for k, v in resources(terraform, "kubernetes_manifest").items()
+        if v["manifest"]["kind"] == "Sensor"
+    ]
     assert depends == [
-        f"kubernetes_secret_v1.{next(iter(resources(terraform, 'kubernetes_secret_v1')))}"
+        f"kubernetes_secret_v1.{next(iter(resources(terraform, 'kubernetes_secret_v1')))}",
+        f"kubernetes_manifest.{sensor}",
     ]
 
 

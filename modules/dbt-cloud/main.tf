@@ -123,6 +123,15 @@ resource "kubernetes_ingress_v1" "dbt_cloud_ingress_FC81A4FB" {
 }
 
 resource "kubernetes_manifest" "dbt_cloud_event_source_manifest_484B5CB7" {
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
+  depends_on = [kubernetes_manifest.dbt_cloud_sensor_manifest_F88A9ECA]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "EventSource"
@@ -155,7 +164,15 @@ resource "kubernetes_manifest" "dbt_cloud_event_source_manifest_484B5CB7" {
 }
 
 resource "kubernetes_manifest" "dbt_cloud_sensor_manifest_F88A9ECA" {
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
   depends_on = [kubernetes_service_account_v1.metaflow_dead_letters_account_service_account_573288BB, kubernetes_role_v1.metaflow_dead_letters_role_C41BECED, kubernetes_role_binding_v1.metaflow_dead_letters_binding_AC18D3FD]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "Sensor"
@@ -358,6 +375,12 @@ resource "kubernetes_manifest" "dbt_cloud_sensor_manifest_F88A9ECA" {
           }
         },
       ]
+    }
+  }
+  wait {
+    condition {
+      status = "True"
+      type   = "Deployed"
     }
   }
 }

@@ -184,7 +184,15 @@ resource "aws_sqs_queue_redrive_policy" "dynamodb_queue_redrive_D3E6F127" {
 }
 
 resource "kubernetes_manifest" "dynamodb_event_source_manifest_96F15091" {
-  depends_on = [kubernetes_service_account_v1.dynamodb_identity_service_account_5F1B463A, aws_iam_role_policy.dynamodb_identity_policy_AE977146]
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
+  depends_on = [kubernetes_service_account_v1.dynamodb_identity_service_account_5F1B463A, aws_iam_role_policy.dynamodb_identity_policy_AE977146, kubernetes_manifest.dynamodb_sensor_manifest_C31874AF]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "EventSource"
@@ -214,7 +222,15 @@ resource "kubernetes_manifest" "dynamodb_event_source_manifest_96F15091" {
 }
 
 resource "kubernetes_manifest" "dynamodb_sensor_manifest_C31874AF" {
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
   depends_on = [kubernetes_service_account_v1.metaflow_dead_letters_account_service_account_573288BB, kubernetes_role_v1.metaflow_dead_letters_role_C41BECED, kubernetes_role_binding_v1.metaflow_dead_letters_binding_AC18D3FD]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "Sensor"
@@ -383,6 +399,12 @@ resource "kubernetes_manifest" "dynamodb_sensor_manifest_C31874AF" {
           }
         },
       ]
+    }
+  }
+  wait {
+    condition {
+      status = "True"
+      type   = "Deployed"
     }
   }
 }

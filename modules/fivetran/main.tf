@@ -114,6 +114,15 @@ resource "kubernetes_ingress_v1" "fivetran_ingress_27C147CA" {
 }
 
 resource "kubernetes_manifest" "fivetran_event_source_manifest_33ADFFD0" {
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
+  depends_on = [kubernetes_manifest.fivetran_sensor_manifest_26A242C5]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "EventSource"
@@ -146,7 +155,15 @@ resource "kubernetes_manifest" "fivetran_event_source_manifest_33ADFFD0" {
 }
 
 resource "kubernetes_manifest" "fivetran_sensor_manifest_26A242C5" {
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
   depends_on = [kubernetes_service_account_v1.metaflow_dead_letters_account_service_account_573288BB, kubernetes_role_v1.metaflow_dead_letters_role_C41BECED, kubernetes_role_binding_v1.metaflow_dead_letters_binding_AC18D3FD]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "Sensor"
@@ -315,6 +332,12 @@ resource "kubernetes_manifest" "fivetran_sensor_manifest_26A242C5" {
           }
         },
       ]
+    }
+  }
+  wait {
+    condition {
+      status = "True"
+      type   = "Deployed"
     }
   }
 }

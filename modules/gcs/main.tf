@@ -239,7 +239,15 @@ resource "google_storage_notification" "gcs_notification_2B7B9BFD" {
 }
 
 resource "kubernetes_manifest" "gcs_event_source_manifest_AC72B2FF" {
-  depends_on = [google_pubsub_subscription.gcs_subscription_9EE8F4D7, google_pubsub_subscription_iam_member.gcs_identity_subscriber_772D9881, google_service_account_iam_member.gcs_identity_workload_identity_user_4DCEFC1B, kubernetes_service_account_v1.gcs_identity_kubernetes_service_account_4F2B747C]
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
+  depends_on = [google_pubsub_subscription.gcs_subscription_9EE8F4D7, google_pubsub_subscription_iam_member.gcs_identity_subscriber_772D9881, google_service_account_iam_member.gcs_identity_workload_identity_user_4DCEFC1B, kubernetes_service_account_v1.gcs_identity_kubernetes_service_account_4F2B747C, kubernetes_manifest.gcs_sensor_manifest_9CB46DEA]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "EventSource"
@@ -267,7 +275,15 @@ resource "kubernetes_manifest" "gcs_event_source_manifest_AC72B2FF" {
 }
 
 resource "kubernetes_manifest" "gcs_sensor_manifest_9CB46DEA" {
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
   depends_on = [kubernetes_service_account_v1.metaflow_dead_letters_account_service_account_573288BB, kubernetes_role_v1.metaflow_dead_letters_role_C41BECED, kubernetes_role_binding_v1.metaflow_dead_letters_binding_AC18D3FD]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "Sensor"
@@ -447,6 +463,12 @@ resource "kubernetes_manifest" "gcs_sensor_manifest_9CB46DEA" {
           }
         },
       ]
+    }
+  }
+  wait {
+    condition {
+      status = "True"
+      type   = "Deployed"
     }
   }
 }

@@ -198,7 +198,15 @@ resource "google_service_account_iam_member" "pubsub_identity_workload_identity_
 }
 
 resource "kubernetes_manifest" "pubsub_event_source_manifest_E0E219E8" {
-  depends_on = [google_pubsub_subscription.pubsub_subscription_3E43FE3D, google_pubsub_subscription_iam_member.pubsub_identity_subscriber_F35C613D, google_service_account_iam_member.pubsub_identity_workload_identity_user_E0F01559, kubernetes_service_account_v1.pubsub_identity_kubernetes_service_account_10D9E29C]
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
+  depends_on = [google_pubsub_subscription.pubsub_subscription_3E43FE3D, google_pubsub_subscription_iam_member.pubsub_identity_subscriber_F35C613D, google_service_account_iam_member.pubsub_identity_workload_identity_user_E0F01559, kubernetes_service_account_v1.pubsub_identity_kubernetes_service_account_10D9E29C, kubernetes_manifest.pubsub_sensor_manifest_D37B0670]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "EventSource"
@@ -226,7 +234,15 @@ resource "kubernetes_manifest" "pubsub_event_source_manifest_E0E219E8" {
 }
 
 resource "kubernetes_manifest" "pubsub_sensor_manifest_D37B0670" {
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
   depends_on = [kubernetes_service_account_v1.metaflow_dead_letters_account_service_account_573288BB, kubernetes_role_v1.metaflow_dead_letters_role_C41BECED, kubernetes_role_binding_v1.metaflow_dead_letters_binding_AC18D3FD]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "Sensor"
@@ -361,6 +377,12 @@ resource "kubernetes_manifest" "pubsub_sensor_manifest_D37B0670" {
           }
         },
       ]
+    }
+  }
+  wait {
+    condition {
+      status = "True"
+      type   = "Deployed"
     }
   }
 }

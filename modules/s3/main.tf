@@ -184,7 +184,15 @@ resource "aws_sqs_queue_redrive_policy" "s3_queue_redrive_BA6D62CB" {
 }
 
 resource "kubernetes_manifest" "s3_event_source_manifest_0EB3C0F5" {
-  depends_on = [kubernetes_service_account_v1.s3_identity_service_account_DAF1222C, aws_iam_role_policy.s3_identity_policy_2289E855]
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
+  depends_on = [kubernetes_service_account_v1.s3_identity_service_account_DAF1222C, aws_iam_role_policy.s3_identity_policy_2289E855, kubernetes_manifest.s3_sensor_manifest_44CBB298]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "EventSource"
@@ -214,7 +222,15 @@ resource "kubernetes_manifest" "s3_event_source_manifest_0EB3C0F5" {
 }
 
 resource "kubernetes_manifest" "s3_sensor_manifest_44CBB298" {
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
   depends_on = [kubernetes_service_account_v1.metaflow_dead_letters_account_service_account_573288BB, kubernetes_role_v1.metaflow_dead_letters_role_C41BECED, kubernetes_role_binding_v1.metaflow_dead_letters_binding_AC18D3FD]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "Sensor"
@@ -401,6 +417,12 @@ resource "kubernetes_manifest" "s3_sensor_manifest_44CBB298" {
           }
         },
       ]
+    }
+  }
+  wait {
+    condition {
+      status = "True"
+      type   = "Deployed"
     }
   }
 }

@@ -70,7 +70,15 @@ variable "webhook_url" {
 }
 
 resource "kubernetes_manifest" "webhook_event_source_manifest_403C9FAD" {
-  depends_on = [kubernetes_secret_v1.webhook_token_secret_FFD14069]
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
+  depends_on = [kubernetes_secret_v1.webhook_token_secret_FFD14069, kubernetes_manifest.webhook_sensor_manifest_2F913D33]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "EventSource"
@@ -107,7 +115,15 @@ resource "kubernetes_manifest" "webhook_event_source_manifest_403C9FAD" {
 }
 
 resource "kubernetes_manifest" "webhook_sensor_manifest_2F913D33" {
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
   depends_on = [kubernetes_service_account_v1.metaflow_dead_letters_account_service_account_573288BB, kubernetes_role_v1.metaflow_dead_letters_role_C41BECED, kubernetes_role_binding_v1.metaflow_dead_letters_binding_AC18D3FD]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "Sensor"
@@ -243,6 +259,12 @@ resource "kubernetes_manifest" "webhook_sensor_manifest_2F913D33" {
           }
         },
       ]
+    }
+  }
+  wait {
+    condition {
+      status = "True"
+      type   = "Deployed"
     }
   }
 }

@@ -120,6 +120,7 @@ def test_event_source_pulls_its_own_subscription_with_workload_identity(
         "google_pubsub_subscription",
         "google_pubsub_subscription_iam_member",
         "google_service_account_iam_member",
+        "kubernetes_manifest",  # the bridge Sensor: it subscribes first
         "kubernetes_service_account_v1",
     ]
     accounts = {a["account_id"] for a in resources(terraform, "google_service_account").values()}

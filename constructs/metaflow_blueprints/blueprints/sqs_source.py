@@ -201,7 +201,7 @@ def build_sqs_source(
         ),
         depends_on=depends,
     )
-    sensor = add_bridge_sensor(scope, metaflow=metaflow, bridge=bridge)
+    sensor = add_bridge_sensor(scope, metaflow=metaflow, bridge=bridge, event_source=event_source)
     return SqsSourceParts(identity, event_source, sensor)
 
 

@@ -168,7 +168,9 @@ class VendorWebhook(Construct):
                 labels=MANAGED_BY,
             ),
         )
-        self.sensor = add_bridge_sensor(self, metaflow=metaflow, bridge=bridge)
+        self.sensor = add_bridge_sensor(
+            self, metaflow=metaflow, bridge=bridge, event_source=self.event_source
+        )
         exposed = expose_webhook(
             self,
             name=self.name,
