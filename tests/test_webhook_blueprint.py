@@ -66,6 +66,7 @@ def test_resources_and_names(terraform: dict[str, Any]) -> None:
         "endpoint": "/test-hook",
         "port": "12000",
         "method": "POST",
+        "url": "",  # no omitempty in Go: the controller writes it back
         "authSecret": {"name": "test-hook-token", "key": "token"},
     }
     assert source["spec"]["service"] == {"ports": [{"port": 12000, "targetPort": 12000}]}

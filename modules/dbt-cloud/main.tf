@@ -157,6 +157,7 @@ resource "kubernetes_manifest" "dbt_cloud_event_source_manifest_484B5CB7" {
           endpoint = "/${var.name}/${sensitive(random_id.dbt_cloud_path_value_6F67EC6B.hex)}"
           method   = "POST"
           port     = "12000"
+          url      = ""
         }
       }
     }
@@ -350,6 +351,7 @@ resource "kubernetes_manifest" "dbt_cloud_sensor_manifest_F88A9ECA" {
               headers = {
                 Content-Type = "application/json"
               }
+              host   = ""
               method = "POST"
               payload = [
                 {

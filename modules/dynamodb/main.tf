@@ -208,6 +208,7 @@ resource "kubernetes_manifest" "dynamodb_event_source_manifest_96F15091" {
       sqs = {
         metaflow-event = {
           dlq             = true
+          endpoint        = ""
           jsonBody        = true
           queue           = "${var.name}"
           region          = "${data.aws_region.mfb_aws_context_region_B826D1B8.region}"
@@ -374,6 +375,7 @@ resource "kubernetes_manifest" "dynamodb_sensor_manifest_C31874AF" {
               headers = {
                 Content-Type = "application/json"
               }
+              host   = ""
               method = "POST"
               payload = [
                 {

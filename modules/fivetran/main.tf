@@ -148,6 +148,7 @@ resource "kubernetes_manifest" "fivetran_event_source_manifest_33ADFFD0" {
           endpoint = "/${var.name}/${sensitive(random_id.fivetran_path_value_064703A5.hex)}"
           method   = "POST"
           port     = "12000"
+          url      = ""
         }
       }
     }
@@ -307,6 +308,7 @@ resource "kubernetes_manifest" "fivetran_sensor_manifest_26A242C5" {
               headers = {
                 Content-Type = "application/json"
               }
+              host   = ""
               method = "POST"
               payload = [
                 {

@@ -265,6 +265,8 @@ resource "kubernetes_manifest" "gcs_event_source_manifest_AC72B2FF" {
           jsonBody       = true
           projectID      = "${var.project}"
           subscriptionID = "${coalesce(var.subscription_id, "mfb-${var.name}")}"
+          topic          = ""
+          topicProjectID = ""
         }
       }
       template = {
@@ -438,6 +440,7 @@ resource "kubernetes_manifest" "gcs_sensor_manifest_9CB46DEA" {
               headers = {
                 Content-Type = "application/json"
               }
+              host   = ""
               method = "POST"
               payload = [
                 {

@@ -224,6 +224,8 @@ resource "kubernetes_manifest" "pubsub_event_source_manifest_E0E219E8" {
           jsonBody       = true
           projectID      = "${var.project}"
           subscriptionID = "${coalesce(var.subscription_id, "mfb-${var.name}")}"
+          topic          = ""
+          topicProjectID = ""
         }
       }
       template = {
@@ -352,6 +354,7 @@ resource "kubernetes_manifest" "pubsub_sensor_manifest_D37B0670" {
               headers = {
                 Content-Type = "application/json"
               }
+              host   = ""
               method = "POST"
               payload = [
                 {

@@ -208,6 +208,7 @@ resource "kubernetes_manifest" "s3_event_source_manifest_0EB3C0F5" {
       sqs = {
         metaflow-event = {
           dlq             = true
+          endpoint        = ""
           jsonBody        = true
           queue           = "${var.name}"
           region          = "${data.aws_region.mfb_aws_context_region_B826D1B8.region}"
@@ -392,6 +393,7 @@ resource "kubernetes_manifest" "s3_sensor_manifest_44CBB298" {
               headers = {
                 Content-Type = "application/json"
               }
+              host   = ""
               method = "POST"
               payload = [
                 {

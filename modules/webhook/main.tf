@@ -108,6 +108,7 @@ resource "kubernetes_manifest" "webhook_event_source_manifest_403C9FAD" {
           endpoint = "${coalesce(var.endpoint, "/${var.name}")}"
           method   = "POST"
           port     = "12000"
+          url      = ""
         }
       }
     }
@@ -227,6 +228,7 @@ resource "kubernetes_manifest" "webhook_sensor_manifest_2F913D33" {
               headers = {
                 Content-Type = "application/json"
               }
+              host   = ""
               method = "POST"
               payload = [
                 {

@@ -126,7 +126,7 @@ def test_event_names_and_pipe_parameters_follow_the_props() -> None:
             "stream_arn",
             "arn:aws:dynamodb:us-east-1:1:table/orders",
         ),
-        ({"queue_arn": "arn:aws:sqs:us-east-1:1:q"}, "pipe_dead_letter_arn", None),
+        ({"queue_arn": "arn:aws:sqs:us-east-1:123456789012:q"}, "pipe_dead_letter_arn", None),
     ],
 )
 def test_bad_input_is_rejected_before_anything_is_created(

@@ -14,7 +14,7 @@ from metaflow_blueprints.blueprints.s3 import S3ToMetaflow
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.replay.testing import assert_no_trigger, replay_events
 from tests.aws.conftest import IRSA, with_aws
-from tests.helpers import resources, synth
+from tests.helpers import manifests, resources, synth
 
 EVENTS = Path(__file__).resolve().parents[2] / "examples" / "events" / "aws"
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -302,3 +302,35 @@ def test_a_token_bucket_is_checked_by_a_rendered_expression() -> None:
     text = json.dumps(tf["resource"]["kubernetes_manifest"])
     assert "bucket == '${var.bucket}'" in text
     assert "TfToken" not in text
+
+
+def test_queue_arn_gives_the_event_source_its_account_and_region() -> None:
+    from metaflow_blueprints.runtime import TerraformVariable
+
+    def build(stack: Any, metaflow: Any) -> None:
+        s3(stack, metaflow, "far", queue_arn="arn:aws:sqs:eu-west-1:210987654321:theirs")
+        arn = TerraformVariable(stack, "arn", type="string").string_value
+        s3(stack, metaflow, "tok", bucket_name="other-bucket", queue_arn=arn, event="s3.t")
+
+    tf = synth(with_aws(build))
+    sources = {m["metadata"]["name"]: m for m in manifests(tf, "EventSource")}
+    (far,) = sources["test-far"]["spec"]["sqs"].values()
+    assert (far["queue"], far["region"], far["queueAccountId"]) == (
+        "theirs", "eu-west-1", "210987654321"
+    )
+    (tok,) = sources["test-tok"]["spec"]["sqs"].values()
+    assert tok["region"] == '${element(split(":", var.arn), 3)}'
+    assert tok["queueAccountId"] == '${element(split(":", var.arn), 4)}'
+
+
+@pytest.mark.parametrize(
+    "arn",
+    ["arn:aws:sqs:us-east-1:1:q", "arn:aws:sns:us-east-1:123456789012:q",
+     "arn:aws:sqs::123456789012:q", "arn:aws:sqs:us-east-1:123456789012"],
+)
+def test_a_malformed_queue_arn_is_refused(arn: str) -> None:
+    def build(stack: Any, metaflow: Any) -> None:
+        s3(stack, metaflow, "x", queue_arn=arn)
+
+    with pytest.raises(BlueprintError, match="not an SQS queue ARN"):
+        synth(with_aws(build))

@@ -98,12 +98,15 @@ def test_event_source_pulls_its_own_subscription_with_workload_identity(
 ) -> None:
     sources = {m["metadata"]["name"]: m for m in manifests(terraform, "EventSource")}
     spec = sources["test-orders"]["spec"]
-    # No 'topic': with one, Argo needs subscriptions.get, which the subscriber role lacks.
+    # Empty 'topic': with one, Argo needs subscriptions.get, which the subscriber role lacks
+    # ("" rather than absent: the Go field has no omitempty, the controller writes "").
     assert spec["pubSub"] == {
         "orders-created": {
             "subscriptionID": "mfb-test-orders",
             "projectID": "acme-data",
             "jsonBody": True,
+            "topic": "",
+            "topicProjectID": "",
         }
     }
     assert spec["template"] == {"serviceAccountName": "test-orders-pubsub"}

@@ -99,7 +99,8 @@ class HttpTrigger:
     kind = "http"
 
     def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"url": self.url, "method": self.method}
+        # HTTPTrigger.host has no omitempty: the controller writes "" back.
+        out: dict[str, Any] = {"url": self.url, "method": self.method, "host": ""}
         if self.headers:
             out["headers"] = dict(self.headers)
         if self.secure_headers:

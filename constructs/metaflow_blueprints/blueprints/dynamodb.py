@@ -268,6 +268,7 @@ class DynamoDbToMetaflow(Construct):
             kms_key_arn=queue_key,
             event_name=event_name,
             bridge=bridge,
+            external_queue=self.queue is None,
         )
         self.identity = parts.identity
         self.role = parts.identity.role

@@ -239,6 +239,7 @@ class S3ToMetaflow(Construct):
             kms_key_arn=consumer_key,
             event_name=event_name,
             bridge=bridge,
+            external_queue=self.queue is None,
         )
         self.identity = parts.identity
         self.role = parts.identity.role
