@@ -238,3 +238,24 @@ def test_created_topic_is_encrypted_after_the_key_grant() -> None:
     for name in ("test-orders", "mfb-test-orders-dlq"):
         assert topics[name]["kms_key_name"] == key
         assert topics[name]["depends_on"] == [f"google_kms_crypto_key_iam_member.{grant_key}"]
+
+
+def test_two_blueprints_on_one_key_share_one_grant() -> None:
+    key = "projects/sec/locations/europe-west1/keyRings/ps/cryptoKeys/ps"
+
+    def build(stack: Any, second: bool) -> None:
+        provider_module("google", "provider").GoogleProvider(stack, "google", project="acme-data")
+        metaflow = MetaflowEvents(stack, "metaflow", namespace="metaflow")
+        PubSubToMetaflow(stack, "orders", metaflow=metaflow, **_props(kms_key_name=key))
+        if second:
+            PubSubToMetaflow(stack, "refunds", metaflow=metaflow,
+                             **_props(kms_key_name=key, event="refunds.created"))
+
+    both = synth(lambda stack: build(stack, True))
+    (grant,) = resources(both, "google_kms_crypto_key_iam_member")
+    depending = [t for t in resources(both, "google_pubsub_topic").values() if t.get("kms_key_name")]
+    assert len(depending) == 4  # two topics and two dead-letter topics
+    assert all(t["depends_on"] == [f"google_kms_crypto_key_iam_member.{grant}"] for t in depending)
+    # Removing the second blueprint keeps the same grant (same address): nothing is revoked.
+    alone = synth(lambda stack: build(stack, False))
+    assert list(resources(alone, "google_kms_crypto_key_iam_member")) == [grant]
