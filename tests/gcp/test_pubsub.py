@@ -253,7 +253,8 @@ def test_two_blueprints_on_one_key_share_one_grant() -> None:
 
     both = synth(lambda stack: build(stack, True))
     (grant,) = resources(both, "google_kms_crypto_key_iam_member")
-    depending = [t for t in resources(both, "google_pubsub_topic").values() if t.get("kms_key_name")]
+    topics = resources(both, "google_pubsub_topic").values()
+    depending = [t for t in topics if t.get("kms_key_name")]
     assert len(depending) == 4  # two topics and two dead-letter topics
     assert all(t["depends_on"] == [f"google_kms_crypto_key_iam_member.{grant}"] for t in depending)
     # Removing the second blueprint keeps the same grant (same address): nothing is revoked.
