@@ -340,14 +340,26 @@ def test_exported_rbac_is_what_the_kubernetes_client_parses(
         def __init__(self, obj: dict[str, Any]) -> None:
             self.data = json.dumps(obj)
 
+    checked = 0
     for name, terraform in stacks.items():
-        objects = {o["kind"]: o for _, o in export.collect(terraform).objects}
-        role = client.deserialize(_Response(objects["Role"]), "V1Role")
-        (rule,) = role.rules
-        assert (rule.api_groups, rule.resources, rule.verbs) == ([""], ["configmaps"], ["create"])
-        binding = client.deserialize(_Response(objects["RoleBinding"]), "V1RoleBinding")
-        assert binding.role_ref.name == role.metadata.name, name
-        assert binding.subjects[0].kind == "ServiceAccount"
+        accounts = {s["spec"]["template"]["serviceAccountName"]
+                    for s in manifests(terraform, "Sensor")}
+        objects = {(o["kind"], o["metadata"].get("name")): o
+                   for _, o in export.collect(terraform).objects}
+        for account in accounts:
+            checked += 1
+            _check_rbac(client, _Response, objects, account, name)
+    assert checked >= 4
+
+
+def _check_rbac(client: Any, response: Any, objects: dict[tuple[str, Any], Any], account: str,
+                name: str) -> None:
+    role = client.deserialize(response(objects[("Role", account)]), "V1Role")
+    (rule,) = role.rules
+    assert (rule.api_groups, rule.resources, rule.verbs) == ([""], ["configmaps"], ["create"])
+    binding = client.deserialize(response(objects[("RoleBinding", account)]), "V1RoleBinding")
+    assert binding.role_ref.name == role.metadata.name, name
+    assert binding.subjects[0].kind == "ServiceAccount"
 
 
 # --- ordering and controller stability ------------------------------------------------
