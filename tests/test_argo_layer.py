@@ -368,3 +368,45 @@ def test_any_accepted_name_renders_a_schema_valid_manifest(
     ).render()
     assert validator.errors(source) == [] and validator.errors(sensor) == []
     assert len(f"{object_name}-eventsource-svc") <= 63
+
+
+def test_bool_not_equals_is_rendered_as_equals_the_negation() -> None:
+    """filter.go compares bools with == whatever the comparator: '!= true' must say false."""
+    import datetime
+    import json
+
+    from metaflow_blueprints.argo import DataFilter as DF
+    from metaflow_blueprints.replay import gojson
+    from metaflow_blueprints.replay.events import Event
+    from metaflow_blueprints.replay.filters import run_filters
+
+    rendered = DF("body.ok", "bool", ("true",), "!=").render()
+    assert rendered == {"path": "body.ok", "type": "bool", "value": ["false"]}
+    for ok, passes in ((True, False), (False, True)):
+        event = Event(id="1", source="s", subject="e", type="webhook",
+                      time=datetime.datetime.now(datetime.timezone.utc),
+                      data=gojson.loads(json.dumps({"body": {"ok": ok}})))
+        outcome = run_filters(event, {"data": [rendered]}, None)
+        assert outcome.passed is passes
+    with pytest.raises(BlueprintError, match="all true or all false"):
+        DF("body.ok", "bool", ("true", "false"), "!=")
+
+
+def test_several_service_ports_are_named(strict_validator) -> None:  # type: ignore[no-untyped-def]
+    """Kubernetes rejects a multi-port Service whose ports are not all named (unique
+    DNS-1123 labels); one port may stay unnamed."""
+    import re
+
+    def ports(*numbers: int) -> list[dict[str, object]]:
+        source = EventSource(
+            "hooks", "ns", {"a": WebhookEvent("/a", port=numbers[0])}, service_ports=numbers
+        ).render()
+        assert strict_validator.errors(source) == []
+        return source["spec"]["service"]["ports"]  # type: ignore[no-any-return]
+
+    several = ports(12000, 12001)
+    names = [p["name"] for p in several]
+    assert len(set(names)) == 2
+    assert all(re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", str(n)) and len(str(n)) <= 15
+               for n in names)
+    assert ports(12000) == [{"port": 12000, "targetPort": 12000}]

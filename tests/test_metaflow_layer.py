@@ -154,7 +154,7 @@ def test_bridge_sensor_shape(strict_validator) -> None:  # type: ignore[no-untyp
     assert dependency["filters"]["exprs"] == [ExprFilter.exists("body.table").render()]
     assert dependency["filters"]["data"][0]["value"] == ["^ready$"]
     trigger = sensor["spec"]["triggers"][0]
-    assert trigger["atLeastOnce"] is True and trigger["retryStrategy"]["steps"] == 5
+    assert trigger["atLeastOnce"] is True and trigger["dlqTrigger"]["atLeastOnce"] is True
     http = trigger["template"]["http"]
     assert http["url"] == "http://argo-events-webhook-eventsource-svc.metaflow:12000/metaflow-event"
     assert http["secureHeaders"][0]["valueFrom"]["secretKeyRef"] == {"name": "a", "key": "h"}

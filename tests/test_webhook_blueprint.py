@@ -66,6 +66,7 @@ def test_resources_and_names(terraform: dict[str, Any]) -> None:
         "endpoint": "/test-hook",
         "port": "12000",
         "method": "POST",
+        "url": "",  # no omitempty in Go: the controller writes it back
         "authSecret": {"name": "test-hook-token", "key": "token"},
     }
     assert source["spec"]["service"] == {"ports": [{"port": 12000, "targetPort": 12000}]}
@@ -94,8 +95,13 @@ def test_event_source_waits_for_its_secret(terraform: dict[str, Any]) -> None:
         if v["manifest"]["kind"] == "EventSource"
     ]
     depends = resources(terraform, "kubernetes_manifest")[address]["depends_on"]
+    (sensor,) = [
+        k for k, v in resources(terraform, "kubernetes_manifest").items()
+        if v["manifest"]["kind"] == "Sensor"
+    ]
     assert depends == [
-        f"kubernetes_secret_v1.{next(iter(resources(terraform, 'kubernetes_secret_v1')))}"
+        f"kubernetes_secret_v1.{next(iter(resources(terraform, 'kubernetes_secret_v1')))}",
+        f"kubernetes_manifest.{sensor}",
     ]
 
 

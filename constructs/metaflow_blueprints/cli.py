@@ -141,6 +141,81 @@ def graph_command(
         raise _fail(err) from None
 
 
+@app.command("repost")
+def repost_command(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Dead-letter ConfigMaps (JSON/YAML files); none or '-': stdin."),
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="Metaflow's webhook URL (default: each letter's annotation)."),
+    ] = None,
+    header: Annotated[
+        list[str] | None, typer.Option("--header", help="'Name: value'; repeatable.")
+    ] = None,
+    auth_env: Annotated[
+        str | None,
+        typer.Option("--auth-env", help="Env var holding the Authorization header value."),
+    ] = None,
+    print_curl: Annotated[
+        bool, typer.Option("--print-curl", help="Print curl commands instead of posting.")
+    ] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per request.")] = 10.0,
+) -> None:
+    """POST dead-lettered Metaflow events again (same event, same id).
+
+    kubectl get cm -n NS -l metaflow-blueprints/dead-letter=true -o json |
+    metaflow-blueprints repost --url http://localhost:12000/metaflow-event
+    """
+    import os
+
+    from metaflow_blueprints.metaflow import deadletters
+
+    try:
+        headers = _headers(header or [])
+        if auth_env is not None:
+            if not os.environ.get(auth_env):
+                raise BadInput(f"--auth-env {auth_env}: the variable is unset or empty")
+            headers["Authorization"] = os.environ[auth_env]
+        letters = []
+        for path in files or [Path("-")]:
+            text = sys.stdin.read() if str(path) == "-" else path.read_text()
+            letters.extend(deadletters.load(text))
+        failed = 0
+        for letter in letters:
+            target = url or letter.webhook_url
+            if not target:
+                raise BadInput(f"{letter.name}: no webhook URL annotation; pass --url")
+            if print_curl:
+                typer.echo(deadletters.curl_command(letter, target, headers))
+                continue
+            status = deadletters.post(letter, target, headers, timeout)
+            if status == 200:
+                typer.echo(f"reposted {letter.name} (id {letter.event['payload']['id']}); "
+                           f"remove it: {letter.delete_command()}")
+            else:
+                failed += 1
+                typer.echo(f"error: {letter.name}: webhook answered {status or 'nothing'}",
+                           err=True)
+        if failed:
+            raise typer.Exit(EXIT_FAILURE)
+    except typer.Exit:
+        raise
+    except Exception as err:
+        raise _fail(err) from None
+
+
+def _headers(values: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for value in values:
+        name, sep, rest = value.partition(":")
+        if not sep or not name.strip():
+            raise BadInput(f"--header {value!r}: expected 'Name: value'")
+        out[name.strip()] = rest.strip()
+    return out
+
+
 def _register_replay() -> None:
     try:
         from metaflow_blueprints.replay.cli import replay_command

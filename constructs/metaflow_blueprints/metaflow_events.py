@@ -7,21 +7,26 @@ from typing import TYPE_CHECKING
 from metaflow_blueprints.argo import RetryStrategy, SecretKeyRef, check_object_name, derive_name
 from metaflow_blueprints.argo.names import NAMESPACE_NAME
 from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.k8s.objects import KubernetesSecret
+from metaflow_blueprints.k8s.objects import ConfigMapWriter, KubernetesSecret
 from metaflow_blueprints.metaflow import MetaflowTarget, default_webhook_url
-from metaflow_blueprints.metaflow.bridge import MANAGED_BY
+from metaflow_blueprints.metaflow.bridge import BRIDGE_RETRY, MANAGED_BY
 from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, TerraformStack, is_unresolved
 
 if TYPE_CHECKING:
     from metaflow_blueprints.platform import MetaflowEventsSetup
 
+#: Interval of the flat retry built from ``retry_window_seconds``.
+RETRY_INTERVAL_SECONDS = 30
+
 
 class MetaflowEvents(Construct):
     """Describes where Metaflow listens for events (metaflow-contract.md §1 and §6).
 
-    Creates nothing unless ``webhook_auth_token`` is given. Every blueprint takes one of
-    these as ``metaflow=`` and places its EventSource and bridge Sensor in ``namespace``.
+    Creates the bridge Sensors' ServiceAccount (allowed only to create ConfigMaps in
+    ``namespace``: the dead letters) and, with ``webhook_auth_token``, the auth Secret.
+    Every blueprint takes one of these as ``metaflow=`` and places its EventSource and
+    bridge Sensor in ``namespace``.
 
     :param namespace: namespace of Metaflow's Argo Events setup (EventBus, Metaflow's
         webhook EventSource): ``METAFLOW_ARGO_EVENTS_SENSOR_NAMESPACE``, else
@@ -35,11 +40,16 @@ class MetaflowEvents(Construct):
     :param webhook_auth_token: the bearer token itself (typically a sensitive
         ``TerraformVariable``); a Secret holding ``Bearer <token>`` is created. Not with
         ``webhook_auth_secret``. Default: no auth header (webhook without ``authSecret``).
-    :param retry: backoff for delivering to the webhook. Default 5 steps from 2 s, factor 2.
+    :param retry: backoff for delivering to the webhook. Default ``BRIDGE_RETRY``: a POST
+        every 30 s (+0-10 % jitter), 121 attempts, so at least 3600 s before the event
+        becomes a dead letter. Not with ``retry_window_seconds``.
+    :param retry_window_seconds: shorthand for a flat retry every 30 s lasting at least
+        this long (60-604800). Not with ``retry``.
     :param timeout_seconds: per-request timeout of the POST. Default 10.
 
     Attributes: ``target`` (what bridges render against), ``auth_secret`` (the created
-    ``KubernetesSecret`` or None).
+    ``KubernetesSecret`` or None), ``dead_letters`` (the ``ConfigMapWriter``) and
+    ``sensor_dependencies`` (resources every bridge Sensor waits for).
     """
 
     @checked
@@ -54,9 +64,11 @@ class MetaflowEvents(Construct):
         webhook_auth_secret: SecretKeyRef | None = None,
         webhook_auth_token: str | None = None,
         retry: RetryStrategy | None = None,
+        retry_window_seconds: int | None = None,
         timeout_seconds: int = 10,
     ) -> None:
         super().__init__(scope, id)
+        strategy = _retry(retry, retry_window_seconds)
         if not is_unresolved(namespace):
             _check_namespace(namespace)
         if webhook_auth_secret is not None and webhook_auth_token is not None:
@@ -84,13 +96,25 @@ class MetaflowEvents(Construct):
                 labels=MANAGED_BY,
             )
             auth = self.auth_secret.ref("authorization")
+        self.dead_letters = ConfigMapWriter(
+            self,
+            "dead_letters",
+            name=derive_name("mfb", *self.node.path.split("/"), "bridge"),
+            namespace=namespace,
+            labels=MANAGED_BY,
+        )
+        self.sensor_dependencies: list[object] = [
+            *([self.auth_secret.secret] if self.auth_secret else []),
+            *self.dead_letters.resources,
+        ]
         self.target = MetaflowTarget(
             namespace=namespace,
             webhook_url=url,
             event_bus=event_bus,
             auth_header=auth,
-            retry=retry or RetryStrategy(),
+            retry=strategy,
             timeout_seconds=timeout_seconds,
+            service_account_name=self.dead_letters.name,
         )
         self.namespace = namespace
 
@@ -102,6 +126,7 @@ class MetaflowEvents(Construct):
         platform: MetaflowEventsSetup,
         *,
         retry: RetryStrategy | None = None,
+        retry_window_seconds: int | None = None,
         timeout_seconds: int = 10,
     ) -> MetaflowEvents:
         """Point blueprints at a ``MetaflowEventsSetup``: its namespace, bus, webhook, auth.
@@ -120,6 +145,7 @@ class MetaflowEvents(Construct):
             webhook_url=platform.webhook_url,
             webhook_auth_secret=platform.auth_header,
             retry=retry,
+            retry_window_seconds=retry_window_seconds,
             timeout_seconds=timeout_seconds,
         )
 
@@ -129,3 +155,24 @@ def _check_namespace(namespace: str) -> None:
         raise BlueprintError(
             "namespace", namespace, "is not a valid Kubernetes namespace (DNS-1123 label)."
         )
+
+
+def _retry(retry: object, window: object) -> RetryStrategy:
+    if retry is not None and window is not None:
+        raise BlueprintError(
+            "retry/retry_window_seconds", (retry, window), "give one or neither."
+        )
+    if retry is not None:
+        if not isinstance(retry, RetryStrategy):
+            raise BlueprintError("retry", retry, "must be a RetryStrategy.")
+        return retry
+    if window is None:
+        return BRIDGE_RETRY
+    if isinstance(window, bool) or not isinstance(window, int) or not 60 <= window <= 604800:
+        raise BlueprintError(
+            "retry_window_seconds", window, "must be an integer from 60 to 604800 (7 days)."
+        )
+    sleeps = -(-window // RETRY_INTERVAL_SECONDS)
+    return RetryStrategy(
+        steps=sleeps + 1, duration=f"{RETRY_INTERVAL_SECONDS}s", factor=1.0, jitter=0.1
+    )

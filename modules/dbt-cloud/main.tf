@@ -123,6 +123,15 @@ resource "kubernetes_ingress_v1" "dbt_cloud_ingress_FC81A4FB" {
 }
 
 resource "kubernetes_manifest" "dbt_cloud_event_source_manifest_484B5CB7" {
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
+  depends_on = [kubernetes_manifest.dbt_cloud_sensor_manifest_F88A9ECA]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "EventSource"
@@ -148,6 +157,7 @@ resource "kubernetes_manifest" "dbt_cloud_event_source_manifest_484B5CB7" {
           endpoint = "/${var.name}/${sensitive(random_id.dbt_cloud_path_value_6F67EC6B.hex)}"
           method   = "POST"
           port     = "12000"
+          url      = ""
         }
       }
     }
@@ -155,6 +165,15 @@ resource "kubernetes_manifest" "dbt_cloud_event_source_manifest_484B5CB7" {
 }
 
 resource "kubernetes_manifest" "dbt_cloud_sensor_manifest_F88A9ECA" {
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
+  depends_on = [kubernetes_service_account_v1.metaflow_dead_letters_account_service_account_573288BB, kubernetes_role_v1.metaflow_dead_letters_role_C41BECED, kubernetes_role_binding_v1.metaflow_dead_letters_binding_AC18D3FD]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "Sensor"
@@ -256,15 +275,64 @@ resource "kubernetes_manifest" "dbt_cloud_sensor_manifest_F88A9ECA" {
           }
           name = "source"
           transform = {
-            jq = "def mfb_epoch: sub(\"[.][0-9]+\"; \"\") | sub(\"[+]00:00$\"; \"Z\") | fromdateiso8601; . as $e | ($e | (try ((try getpath([\"body\", \"timestamp\"]) catch null) | mfb_epoch) catch (now | floor))) as $ts | . + {\"metaflow\": { name: \"${var.event}\", id: ($e | ((try getpath([\"body\", \"data\", \"runId\"]) catch null) | if . == null then null else tostring end) | tostring), timestamp: $ts, utc_date: ($ts | strftime(\"%Y%m%d\")), \"account_id\": ($e | ((try getpath([\"body\", \"accountId\"]) catch null) | if . == null then null else tostring end)), \"project_id\": ($e | ((try getpath([\"body\", \"data\", \"projectId\"]) catch null) | if . == null then null else tostring end)), \"environment_id\": ($e | ((try getpath([\"body\", \"data\", \"environmentId\"]) catch null) | if . == null then null else tostring end)), \"job_id\": ($e | ((try getpath([\"body\", \"data\", \"jobId\"]) catch null) | if . == null then null else tostring end)), \"job_name\": ($e | ((try getpath([\"body\", \"data\", \"jobName\"]) catch null) | if . == null then null else tostring end)), \"run_id\": ($e | ((try getpath([\"body\", \"data\", \"runId\"]) catch null) | if . == null then null else tostring end)), \"run_status\": ($e | ((try getpath([\"body\", \"data\", \"runStatus\"]) catch null) | if . == null then null else tostring end)), \"run_started_at\": ($e | ((try getpath([\"body\", \"data\", \"runStartedAt\"]) catch null) | if . == null then null else tostring end)), \"run_finished_at\": ($e | ((try getpath([\"body\", \"data\", \"runFinishedAt\"]) catch null) | if . == null then null else tostring end)) }}"
+            jq = "def mfb_epoch: sub(\"[.][0-9]+\"; \"\") | sub(\"[+]00:00$\"; \"Z\") | fromdateiso8601; . as $e | ($e | (try ((try getpath([\"body\", \"timestamp\"]) catch null) | mfb_epoch) catch (now | floor))) as $ts | . + {\"metaflow\": ({ name: \"${var.event}\", id: ($e | ((try getpath([\"body\", \"data\", \"runId\"]) catch null) | if . == null then null else tostring end) | tostring), timestamp: $ts, utc_date: ($ts | strftime(\"%Y%m%d\")), \"account_id\": ($e | ((try getpath([\"body\", \"accountId\"]) catch null) | if . == null then null else tostring end)), \"project_id\": ($e | ((try getpath([\"body\", \"data\", \"projectId\"]) catch null) | if . == null then null else tostring end)), \"environment_id\": ($e | ((try getpath([\"body\", \"data\", \"environmentId\"]) catch null) | if . == null then null else tostring end)), \"job_id\": ($e | ((try getpath([\"body\", \"data\", \"jobId\"]) catch null) | if . == null then null else tostring end)), \"job_name\": ($e | ((try getpath([\"body\", \"data\", \"jobName\"]) catch null) | if . == null then null else tostring end)), \"run_id\": ($e | ((try getpath([\"body\", \"data\", \"runId\"]) catch null) | if . == null then null else tostring end)), \"run_status\": ($e | ((try getpath([\"body\", \"data\", \"runStatus\"]) catch null) | if . == null then null else tostring end)), \"run_started_at\": ($e | ((try getpath([\"body\", \"data\", \"runStartedAt\"]) catch null) | if . == null then null else tostring end)), \"run_finished_at\": ($e | ((try getpath([\"body\", \"data\", \"runFinishedAt\"]) catch null) | if . == null then null else tostring end)) } | with_entries(select(.value != null)))}"
           }
         },
       ]
       eventBusName = "${var.event_bus}"
       replicas     = 1
+      template = {
+        serviceAccountName = "mfb-dbt-cloud-metaflow-bridge"
+      }
       triggers = [
         {
           atLeastOnce = true
+          dlqTrigger = {
+            atLeastOnce = true
+            retryStrategy = {
+              duration = "1s"
+              factor   = 2
+              jitter   = 0.2
+              steps    = 5
+            }
+            template = {
+              k8s = {
+                operation = "create"
+                parameters = [
+                  {
+                    dest = "data.payload"
+                    src = {
+                      dataKey        = "metaflow"
+                      dependencyName = "source"
+                    }
+                  },
+                ]
+                source = {
+                  resource = {
+                    apiVersion = "v1"
+                    data = {
+                      name = "${var.event}"
+                    }
+                    kind = "ConfigMap"
+                    metadata = {
+                      annotations = {
+                        "metaflow-blueprints/metaflow-event" = "${var.event}"
+                        "metaflow-blueprints/sensor"         = "mfb--${var.name}"
+                        "metaflow-blueprints/webhook-url"    = "${coalesce(var.webhook_url, "http://argo-events-webhook-eventsource-svc.${var.namespace}:12000/metaflow-event")}"
+                      }
+                      generateName = "mfb-dead-letter-"
+                      labels = {
+                        "app.kubernetes.io/managed-by"    = "metaflow-blueprints"
+                        "metaflow-blueprints/dead-letter" = "true"
+                      }
+                      namespace = "${var.namespace}"
+                    }
+                  }
+                }
+              }
+              name = "metaflow-dead-letter"
+            }
+          }
           policy = {
             status = {
               allow = [
@@ -273,16 +341,17 @@ resource "kubernetes_manifest" "dbt_cloud_sensor_manifest_F88A9ECA" {
             }
           }
           retryStrategy = {
-            duration = "2s"
-            factor   = 2
-            jitter   = 0.2
-            steps    = 5
+            duration = "30s"
+            factor   = 1
+            jitter   = 0.1
+            steps    = 121
           }
           template = {
             http = {
               headers = {
                 Content-Type = "application/json"
               }
+              host   = ""
               method = "POST"
               payload = [
                 {
@@ -309,6 +378,64 @@ resource "kubernetes_manifest" "dbt_cloud_sensor_manifest_F88A9ECA" {
         },
       ]
     }
+  }
+  wait {
+    condition {
+      status = "True"
+      type   = "Deployed"
+    }
+  }
+}
+
+resource "kubernetes_role_binding_v1" "metaflow_dead_letters_binding_AC18D3FD" {
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-dbt-cloud-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "Role"
+    name      = "mfb-dbt-cloud-metaflow-bridge"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "mfb-dbt-cloud-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+}
+
+resource "kubernetes_role_v1" "metaflow_dead_letters_role_C41BECED" {
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-dbt-cloud-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+  rule {
+    api_groups = [
+      "",
+    ]
+    resources = [
+      "configmaps",
+    ]
+    verbs = [
+      "create",
+    ]
+  }
+}
+
+resource "kubernetes_service_account_v1" "metaflow_dead_letters_account_service_account_573288BB" {
+  automount_service_account_token = true
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-dbt-cloud-metaflow-bridge"
+    namespace = "${var.namespace}"
   }
 }
 

@@ -184,7 +184,15 @@ resource "aws_sqs_queue_redrive_policy" "dynamodb_queue_redrive_D3E6F127" {
 }
 
 resource "kubernetes_manifest" "dynamodb_event_source_manifest_96F15091" {
-  depends_on = [kubernetes_service_account_v1.dynamodb_identity_service_account_5F1B463A, aws_iam_role_policy.dynamodb_identity_policy_AE977146]
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
+  depends_on = [kubernetes_service_account_v1.dynamodb_identity_service_account_5F1B463A, aws_iam_role_policy.dynamodb_identity_policy_AE977146, kubernetes_manifest.dynamodb_sensor_manifest_C31874AF]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "EventSource"
@@ -200,6 +208,7 @@ resource "kubernetes_manifest" "dynamodb_event_source_manifest_96F15091" {
       sqs = {
         metaflow-event = {
           dlq             = true
+          endpoint        = ""
           jsonBody        = true
           queue           = "${var.name}"
           region          = "${data.aws_region.mfb_aws_context_region_B826D1B8.region}"
@@ -214,6 +223,15 @@ resource "kubernetes_manifest" "dynamodb_event_source_manifest_96F15091" {
 }
 
 resource "kubernetes_manifest" "dynamodb_sensor_manifest_C31874AF" {
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
+  depends_on = [kubernetes_service_account_v1.metaflow_dead_letters_account_service_account_573288BB, kubernetes_role_v1.metaflow_dead_letters_role_C41BECED, kubernetes_role_binding_v1.metaflow_dead_letters_binding_AC18D3FD]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "Sensor"
@@ -268,19 +286,77 @@ resource "kubernetes_manifest" "dynamodb_sensor_manifest_C31874AF" {
                   },
                 ]
               },
+              {
+                expr = "table == '${var.table_name}'"
+                fields = [
+                  {
+                    name = "table"
+                    path = "metaflow.table"
+                  },
+                ]
+              },
             ]
           }
           name = "source"
           transform = {
-            jq = ". as $e | ($e | ((try (((try getpath([\"body\", \"dynamodb\", \"ApproximateCreationDateTime\"]) catch null) as $v | if $v == null then null else $v end) | floor) catch null) // (now | floor))) as $ts | . + {\"metaflow\": { name: \"${var.event}\", id: ($e | (try getpath([\"body\", \"eventID\"]) catch null) | tostring), timestamp: $ts, utc_date: ($ts | strftime(\"%Y%m%d\")), \"table\": ($e | ((try (((try getpath([\"body\", \"eventSourceARN\"]) catch null) as $v | if $v == null then null else $v end) | split(\"/\")[1]) catch null) // \"${var.table_name}\")), \"event_name\": ($e | (try getpath([\"body\", \"eventName\"]) catch null)), \"sequence_number\": ($e | ((try getpath([\"body\", \"dynamodb\", \"SequenceNumber\"]) catch null) as $v | if $v == null then null else $v end)), \"approximate_creation_time\": ($e | (try (((try getpath([\"body\", \"dynamodb\", \"ApproximateCreationDateTime\"]) catch null) as $v | if $v == null then null else $v end) | floor | todate) catch null)) }}"
+            jq = ". as $e | ($e | ((try (((try getpath([\"body\", \"dynamodb\", \"ApproximateCreationDateTime\"]) catch null) as $v | if $v == null then null else $v end) | floor) catch null) // (now | floor))) as $ts | . + {\"metaflow\": ({ name: \"${var.event}\", id: ($e | (try getpath([\"body\", \"eventID\"]) catch null) | tostring), timestamp: $ts, utc_date: ($ts | strftime(\"%Y%m%d\")), \"table\": ($e | ((try (((try getpath([\"body\", \"eventSourceARN\"]) catch null) as $v | if $v == null then null else $v end) | split(\"/\")[1]) catch null) // ${jsonencode(var.table_name)})), \"event_name\": ($e | (try getpath([\"body\", \"eventName\"]) catch null)), \"sequence_number\": ($e | ((try getpath([\"body\", \"dynamodb\", \"SequenceNumber\"]) catch null) as $v | if $v == null then null else $v end)), \"approximate_creation_time\": ($e | (try (((try getpath([\"body\", \"dynamodb\", \"ApproximateCreationDateTime\"]) catch null) as $v | if $v == null then null else $v end) | floor | todate) catch null)) } | with_entries(select(.value != null)))}"
           }
         },
       ]
       eventBusName = "${var.event_bus}"
       replicas     = 1
+      template = {
+        serviceAccountName = "mfb-dynamodb-metaflow-bridge"
+      }
       triggers = [
         {
           atLeastOnce = true
+          dlqTrigger = {
+            atLeastOnce = true
+            retryStrategy = {
+              duration = "1s"
+              factor   = 2
+              jitter   = 0.2
+              steps    = 5
+            }
+            template = {
+              k8s = {
+                operation = "create"
+                parameters = [
+                  {
+                    dest = "data.payload"
+                    src = {
+                      dataKey        = "metaflow"
+                      dependencyName = "source"
+                    }
+                  },
+                ]
+                source = {
+                  resource = {
+                    apiVersion = "v1"
+                    data = {
+                      name = "${var.event}"
+                    }
+                    kind = "ConfigMap"
+                    metadata = {
+                      annotations = {
+                        "metaflow-blueprints/metaflow-event" = "${var.event}"
+                        "metaflow-blueprints/sensor"         = "mfb--${var.name}"
+                        "metaflow-blueprints/webhook-url"    = "${coalesce(var.webhook_url, "http://argo-events-webhook-eventsource-svc.${var.namespace}:12000/metaflow-event")}"
+                      }
+                      generateName = "mfb-dead-letter-"
+                      labels = {
+                        "app.kubernetes.io/managed-by"    = "metaflow-blueprints"
+                        "metaflow-blueprints/dead-letter" = "true"
+                      }
+                      namespace = "${var.namespace}"
+                    }
+                  }
+                }
+              }
+              name = "metaflow-dead-letter"
+            }
+          }
           policy = {
             status = {
               allow = [
@@ -289,16 +365,17 @@ resource "kubernetes_manifest" "dynamodb_sensor_manifest_C31874AF" {
             }
           }
           retryStrategy = {
-            duration = "2s"
-            factor   = 2
-            jitter   = 0.2
-            steps    = 5
+            duration = "30s"
+            factor   = 1
+            jitter   = 0.1
+            steps    = 121
           }
           template = {
             http = {
               headers = {
                 Content-Type = "application/json"
               }
+              host   = ""
               method = "POST"
               payload = [
                 {
@@ -326,6 +403,53 @@ resource "kubernetes_manifest" "dynamodb_sensor_manifest_C31874AF" {
       ]
     }
   }
+  wait {
+    condition {
+      status = "True"
+      type   = "Deployed"
+    }
+  }
+}
+
+resource "kubernetes_role_binding_v1" "metaflow_dead_letters_binding_AC18D3FD" {
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-dynamodb-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "Role"
+    name      = "mfb-dynamodb-metaflow-bridge"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "mfb-dynamodb-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+}
+
+resource "kubernetes_role_v1" "metaflow_dead_letters_role_C41BECED" {
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-dynamodb-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+  rule {
+    api_groups = [
+      "",
+    ]
+    resources = [
+      "configmaps",
+    ]
+    verbs = [
+      "create",
+    ]
+  }
 }
 
 resource "kubernetes_service_account_v1" "dynamodb_identity_service_account_5F1B463A" {
@@ -339,6 +463,17 @@ resource "kubernetes_service_account_v1" "dynamodb_identity_service_account_5F1B
     }
     name      = var.name
     namespace = var.namespace
+  }
+}
+
+resource "kubernetes_service_account_v1" "metaflow_dead_letters_account_service_account_573288BB" {
+  automount_service_account_token = true
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-dynamodb-metaflow-bridge"
+    namespace = "${var.namespace}"
   }
 }
 

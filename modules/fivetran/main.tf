@@ -114,6 +114,15 @@ resource "kubernetes_ingress_v1" "fivetran_ingress_27C147CA" {
 }
 
 resource "kubernetes_manifest" "fivetran_event_source_manifest_33ADFFD0" {
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
+  depends_on = [kubernetes_manifest.fivetran_sensor_manifest_26A242C5]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "EventSource"
@@ -139,6 +148,7 @@ resource "kubernetes_manifest" "fivetran_event_source_manifest_33ADFFD0" {
           endpoint = "/${var.name}/${sensitive(random_id.fivetran_path_value_064703A5.hex)}"
           method   = "POST"
           port     = "12000"
+          url      = ""
         }
       }
     }
@@ -146,6 +156,15 @@ resource "kubernetes_manifest" "fivetran_event_source_manifest_33ADFFD0" {
 }
 
 resource "kubernetes_manifest" "fivetran_sensor_manifest_26A242C5" {
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
+  depends_on = [kubernetes_service_account_v1.metaflow_dead_letters_account_service_account_573288BB, kubernetes_role_v1.metaflow_dead_letters_role_C41BECED, kubernetes_role_binding_v1.metaflow_dead_letters_binding_AC18D3FD]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "Sensor"
@@ -213,15 +232,64 @@ resource "kubernetes_manifest" "fivetran_sensor_manifest_26A242C5" {
           }
           name = "source"
           transform = {
-            jq = "def mfb_epoch: sub(\"[.][0-9]+\"; \"\") | sub(\"[+]00:00$\"; \"Z\") | fromdateiso8601; . as $e | ($e | (try ((try getpath([\"body\", \"created\"]) catch null) | mfb_epoch) catch (now | floor))) as $ts | . + {\"metaflow\": { name: \"${var.event}\", id: ($e | ((try getpath([\"body\", \"sync_id\"]) catch null) | if . == null then null else tostring end) | tostring), timestamp: $ts, utc_date: ($ts | strftime(\"%Y%m%d\")), \"connector_id\": ($e | ((try getpath([\"body\", \"connector_id\"]) catch null) | if . == null then null else tostring end)), \"connector_name\": ($e | ((try getpath([\"body\", \"connector_name\"]) catch null) | if . == null then null else tostring end)), \"connector_type\": ($e | ((try getpath([\"body\", \"connector_type\"]) catch null) | if . == null then null else tostring end)), \"group_id\": ($e | (((try getpath([\"body\", \"destination_group_id\"]) catch null) // (try getpath([\"body\", \"group_id\"]) catch null)) | if . == null then null else tostring end)), \"sync_id\": ($e | ((try getpath([\"body\", \"sync_id\"]) catch null) | if . == null then null else tostring end)), \"status\": ($e | ((try getpath([\"body\", \"data\", \"status\"]) catch null) | if . == null then null else tostring end)), \"created\": ($e | ((try getpath([\"body\", \"created\"]) catch null) | if . == null then null else tostring end)) }}"
+            jq = "def mfb_epoch: sub(\"[.][0-9]+\"; \"\") | sub(\"[+]00:00$\"; \"Z\") | fromdateiso8601; . as $e | ($e | (try ((try getpath([\"body\", \"created\"]) catch null) | mfb_epoch) catch (now | floor))) as $ts | . + {\"metaflow\": ({ name: \"${var.event}\", id: ($e | ((try getpath([\"body\", \"sync_id\"]) catch null) | if . == null then null else tostring end) | tostring), timestamp: $ts, utc_date: ($ts | strftime(\"%Y%m%d\")), \"connector_id\": ($e | ((try getpath([\"body\", \"connector_id\"]) catch null) | if . == null then null else tostring end)), \"connector_name\": ($e | ((try getpath([\"body\", \"connector_name\"]) catch null) | if . == null then null else tostring end)), \"connector_type\": ($e | ((try getpath([\"body\", \"connector_type\"]) catch null) | if . == null then null else tostring end)), \"group_id\": ($e | (((try getpath([\"body\", \"destination_group_id\"]) catch null) // (try getpath([\"body\", \"group_id\"]) catch null)) | if . == null then null else tostring end)), \"sync_id\": ($e | ((try getpath([\"body\", \"sync_id\"]) catch null) | if . == null then null else tostring end)), \"status\": ($e | ((try getpath([\"body\", \"data\", \"status\"]) catch null) | if . == null then null else tostring end)), \"created\": ($e | ((try getpath([\"body\", \"created\"]) catch null) | if . == null then null else tostring end)) } | with_entries(select(.value != null)))}"
           }
         },
       ]
       eventBusName = "${var.event_bus}"
       replicas     = 1
+      template = {
+        serviceAccountName = "mfb-fivetran-metaflow-bridge"
+      }
       triggers = [
         {
           atLeastOnce = true
+          dlqTrigger = {
+            atLeastOnce = true
+            retryStrategy = {
+              duration = "1s"
+              factor   = 2
+              jitter   = 0.2
+              steps    = 5
+            }
+            template = {
+              k8s = {
+                operation = "create"
+                parameters = [
+                  {
+                    dest = "data.payload"
+                    src = {
+                      dataKey        = "metaflow"
+                      dependencyName = "source"
+                    }
+                  },
+                ]
+                source = {
+                  resource = {
+                    apiVersion = "v1"
+                    data = {
+                      name = "${var.event}"
+                    }
+                    kind = "ConfigMap"
+                    metadata = {
+                      annotations = {
+                        "metaflow-blueprints/metaflow-event" = "${var.event}"
+                        "metaflow-blueprints/sensor"         = "mfb--${var.name}"
+                        "metaflow-blueprints/webhook-url"    = "${coalesce(var.webhook_url, "http://argo-events-webhook-eventsource-svc.${var.namespace}:12000/metaflow-event")}"
+                      }
+                      generateName = "mfb-dead-letter-"
+                      labels = {
+                        "app.kubernetes.io/managed-by"    = "metaflow-blueprints"
+                        "metaflow-blueprints/dead-letter" = "true"
+                      }
+                      namespace = "${var.namespace}"
+                    }
+                  }
+                }
+              }
+              name = "metaflow-dead-letter"
+            }
+          }
           policy = {
             status = {
               allow = [
@@ -230,16 +298,17 @@ resource "kubernetes_manifest" "fivetran_sensor_manifest_26A242C5" {
             }
           }
           retryStrategy = {
-            duration = "2s"
-            factor   = 2
-            jitter   = 0.2
-            steps    = 5
+            duration = "30s"
+            factor   = 1
+            jitter   = 0.1
+            steps    = 121
           }
           template = {
             http = {
               headers = {
                 Content-Type = "application/json"
               }
+              host   = ""
               method = "POST"
               payload = [
                 {
@@ -266,6 +335,64 @@ resource "kubernetes_manifest" "fivetran_sensor_manifest_26A242C5" {
         },
       ]
     }
+  }
+  wait {
+    condition {
+      status = "True"
+      type   = "Deployed"
+    }
+  }
+}
+
+resource "kubernetes_role_binding_v1" "metaflow_dead_letters_binding_AC18D3FD" {
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-fivetran-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "Role"
+    name      = "mfb-fivetran-metaflow-bridge"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "mfb-fivetran-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+}
+
+resource "kubernetes_role_v1" "metaflow_dead_letters_role_C41BECED" {
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-fivetran-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+  rule {
+    api_groups = [
+      "",
+    ]
+    resources = [
+      "configmaps",
+    ]
+    verbs = [
+      "create",
+    ]
+  }
+}
+
+resource "kubernetes_service_account_v1" "metaflow_dead_letters_account_service_account_573288BB" {
+  automount_service_account_token = true
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-fivetran-metaflow-bridge"
+    namespace = "${var.namespace}"
   }
 }
 

@@ -239,7 +239,15 @@ resource "google_storage_notification" "gcs_notification_2B7B9BFD" {
 }
 
 resource "kubernetes_manifest" "gcs_event_source_manifest_AC72B2FF" {
-  depends_on = [google_pubsub_subscription.gcs_subscription_9EE8F4D7, google_pubsub_subscription_iam_member.gcs_identity_subscriber_772D9881, google_service_account_iam_member.gcs_identity_workload_identity_user_4DCEFC1B, kubernetes_service_account_v1.gcs_identity_kubernetes_service_account_4F2B747C]
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
+  depends_on = [google_pubsub_subscription.gcs_subscription_9EE8F4D7, google_pubsub_subscription_iam_member.gcs_identity_subscriber_772D9881, google_service_account_iam_member.gcs_identity_workload_identity_user_4DCEFC1B, kubernetes_service_account_v1.gcs_identity_kubernetes_service_account_4F2B747C, kubernetes_manifest.gcs_sensor_manifest_9CB46DEA]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "EventSource"
@@ -257,6 +265,8 @@ resource "kubernetes_manifest" "gcs_event_source_manifest_AC72B2FF" {
           jsonBody       = true
           projectID      = "${var.project}"
           subscriptionID = "${coalesce(var.subscription_id, "mfb-${var.name}")}"
+          topic          = ""
+          topicProjectID = ""
         }
       }
       template = {
@@ -267,6 +277,15 @@ resource "kubernetes_manifest" "gcs_event_source_manifest_AC72B2FF" {
 }
 
 resource "kubernetes_manifest" "gcs_sensor_manifest_9CB46DEA" {
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
+  depends_on = [kubernetes_service_account_v1.metaflow_dead_letters_account_service_account_573288BB, kubernetes_role_v1.metaflow_dead_letters_role_C41BECED, kubernetes_role_binding_v1.metaflow_dead_letters_binding_AC18D3FD]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "Sensor"
@@ -345,15 +364,64 @@ resource "kubernetes_manifest" "gcs_sensor_manifest_9CB46DEA" {
           }
           name = "source"
           transform = {
-            jq = "def mfb_epoch: sub(\"[.][0-9]+\"; \"\") | sub(\"[+]00:00$\"; \"Z\") | fromdateiso8601; . as $e | ($e | (.attributes.eventTime | if (type == \"string\" and test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?Z$\")) then mfb_epoch else (now | floor) end)) as $ts | . + {\"metaflow\": { name: \"${var.event}\", id: ($e | (.attributes.bucketId + \"/\" + .attributes.objectId + \"#\" + .attributes.objectGeneration) | tostring), timestamp: $ts, utc_date: ($ts | strftime(\"%Y%m%d\")), \"bucket\": ($e | (try getpath([\"attributes\", \"bucketId\"]) catch null)), \"object_name\": ($e | (try getpath([\"attributes\", \"objectId\"]) catch null)), \"generation\": ($e | (try getpath([\"attributes\", \"objectGeneration\"]) catch null)), \"size\": ($e | ((try (.body.size | if type == \"string\" then tonumber else . end) catch null))), \"content_type\": ($e | ((try getpath([\"body\", \"contentType\"]) catch null) as $v | if $v == null then null else $v end)), \"event_type\": ($e | (try getpath([\"attributes\", \"eventType\"]) catch null)), \"event_time\": ($e | (try getpath([\"attributes\", \"eventTime\"]) catch null)) }}"
+            jq = "def mfb_epoch: sub(\"[.][0-9]+\"; \"\") | sub(\"[+]00:00$\"; \"Z\") | fromdateiso8601; . as $e | ($e | (.attributes.eventTime | if (type == \"string\" and test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?Z$\")) then mfb_epoch else (now | floor) end)) as $ts | . + {\"metaflow\": ({ name: \"${var.event}\", id: ($e | (.attributes.bucketId + \"/\" + .attributes.objectId + \"#\" + .attributes.objectGeneration) | tostring), timestamp: $ts, utc_date: ($ts | strftime(\"%Y%m%d\")), \"bucket\": ($e | (try getpath([\"attributes\", \"bucketId\"]) catch null)), \"object_name\": ($e | (try getpath([\"attributes\", \"objectId\"]) catch null)), \"generation\": ($e | (try getpath([\"attributes\", \"objectGeneration\"]) catch null)), \"size\": ($e | ((try (.body.size | if type == \"string\" then tonumber else . end) catch null))), \"content_type\": ($e | ((try getpath([\"body\", \"contentType\"]) catch null) as $v | if $v == null then null else $v end)), \"event_type\": ($e | (try getpath([\"attributes\", \"eventType\"]) catch null)), \"event_time\": ($e | (try getpath([\"attributes\", \"eventTime\"]) catch null)) } | with_entries(select(.value != null)))}"
           }
         },
       ]
       eventBusName = "${var.event_bus}"
       replicas     = 1
+      template = {
+        serviceAccountName = "mfb-gcs-metaflow-bridge"
+      }
       triggers = [
         {
           atLeastOnce = true
+          dlqTrigger = {
+            atLeastOnce = true
+            retryStrategy = {
+              duration = "1s"
+              factor   = 2
+              jitter   = 0.2
+              steps    = 5
+            }
+            template = {
+              k8s = {
+                operation = "create"
+                parameters = [
+                  {
+                    dest = "data.payload"
+                    src = {
+                      dataKey        = "metaflow"
+                      dependencyName = "source"
+                    }
+                  },
+                ]
+                source = {
+                  resource = {
+                    apiVersion = "v1"
+                    data = {
+                      name = "${var.event}"
+                    }
+                    kind = "ConfigMap"
+                    metadata = {
+                      annotations = {
+                        "metaflow-blueprints/metaflow-event" = "${var.event}"
+                        "metaflow-blueprints/sensor"         = "mfb--${var.name}"
+                        "metaflow-blueprints/webhook-url"    = "${coalesce(var.webhook_url, "http://argo-events-webhook-eventsource-svc.${var.namespace}:12000/metaflow-event")}"
+                      }
+                      generateName = "mfb-dead-letter-"
+                      labels = {
+                        "app.kubernetes.io/managed-by"    = "metaflow-blueprints"
+                        "metaflow-blueprints/dead-letter" = "true"
+                      }
+                      namespace = "${var.namespace}"
+                    }
+                  }
+                }
+              }
+              name = "metaflow-dead-letter"
+            }
+          }
           policy = {
             status = {
               allow = [
@@ -362,16 +430,17 @@ resource "kubernetes_manifest" "gcs_sensor_manifest_9CB46DEA" {
             }
           }
           retryStrategy = {
-            duration = "2s"
-            factor   = 2
-            jitter   = 0.2
-            steps    = 5
+            duration = "30s"
+            factor   = 1
+            jitter   = 0.1
+            steps    = 121
           }
           template = {
             http = {
               headers = {
                 Content-Type = "application/json"
               }
+              host   = ""
               method = "POST"
               payload = [
                 {
@@ -399,6 +468,53 @@ resource "kubernetes_manifest" "gcs_sensor_manifest_9CB46DEA" {
       ]
     }
   }
+  wait {
+    condition {
+      status = "True"
+      type   = "Deployed"
+    }
+  }
+}
+
+resource "kubernetes_role_binding_v1" "metaflow_dead_letters_binding_AC18D3FD" {
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-gcs-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "Role"
+    name      = "mfb-gcs-metaflow-bridge"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "mfb-gcs-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+}
+
+resource "kubernetes_role_v1" "metaflow_dead_letters_role_C41BECED" {
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-gcs-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+  rule {
+    api_groups = [
+      "",
+    ]
+    resources = [
+      "configmaps",
+    ]
+    verbs = [
+      "create",
+    ]
+  }
 }
 
 resource "kubernetes_service_account_v1" "gcs_identity_kubernetes_service_account_4F2B747C" {
@@ -412,6 +528,17 @@ resource "kubernetes_service_account_v1" "gcs_identity_kubernetes_service_accoun
     }
     name      = "${var.name}-pubsub"
     namespace = var.namespace
+  }
+}
+
+resource "kubernetes_service_account_v1" "metaflow_dead_letters_account_service_account_573288BB" {
+  automount_service_account_token = true
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-gcs-metaflow-bridge"
+    namespace = "${var.namespace}"
   }
 }
 

@@ -198,7 +198,15 @@ resource "google_service_account_iam_member" "pubsub_identity_workload_identity_
 }
 
 resource "kubernetes_manifest" "pubsub_event_source_manifest_E0E219E8" {
-  depends_on = [google_pubsub_subscription.pubsub_subscription_3E43FE3D, google_pubsub_subscription_iam_member.pubsub_identity_subscriber_F35C613D, google_service_account_iam_member.pubsub_identity_workload_identity_user_E0F01559, kubernetes_service_account_v1.pubsub_identity_kubernetes_service_account_10D9E29C]
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
+  depends_on = [google_pubsub_subscription.pubsub_subscription_3E43FE3D, google_pubsub_subscription_iam_member.pubsub_identity_subscriber_F35C613D, google_service_account_iam_member.pubsub_identity_workload_identity_user_E0F01559, kubernetes_service_account_v1.pubsub_identity_kubernetes_service_account_10D9E29C, kubernetes_manifest.pubsub_sensor_manifest_D37B0670]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "EventSource"
@@ -216,6 +224,8 @@ resource "kubernetes_manifest" "pubsub_event_source_manifest_E0E219E8" {
           jsonBody       = true
           projectID      = "${var.project}"
           subscriptionID = "${coalesce(var.subscription_id, "mfb-${var.name}")}"
+          topic          = ""
+          topicProjectID = ""
         }
       }
       template = {
@@ -226,6 +236,15 @@ resource "kubernetes_manifest" "pubsub_event_source_manifest_E0E219E8" {
 }
 
 resource "kubernetes_manifest" "pubsub_sensor_manifest_D37B0670" {
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
+  depends_on = [kubernetes_service_account_v1.metaflow_dead_letters_account_service_account_573288BB, kubernetes_role_v1.metaflow_dead_letters_role_C41BECED, kubernetes_role_binding_v1.metaflow_dead_letters_binding_AC18D3FD]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "Sensor"
@@ -259,15 +278,64 @@ resource "kubernetes_manifest" "pubsub_sensor_manifest_D37B0670" {
           }
           name = "source"
           transform = {
-            jq = ". as $e | ($e | (.publishTime | if (type == \"string\" and test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)? [+]0000 UTC$\")) then (.[0:10] + \"T\" + .[11:19] + \"Z\" | fromdateiso8601) else (now | floor) end)) as $ts | . + {\"metaflow\": { name: \"${var.event}\", id: ($e | (try getpath([\"id\"]) catch null) | tostring), timestamp: $ts, utc_date: ($ts | strftime(\"%Y%m%d\")) }}"
+            jq = ". as $e | ($e | (.publishTime | if (type == \"string\" and test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)? [+]0000 UTC$\")) then (.[0:10] + \"T\" + .[11:19] + \"Z\" | fromdateiso8601) else (now | floor) end)) as $ts | . + {\"metaflow\": ({ name: \"${var.event}\", id: ($e | (try getpath([\"id\"]) catch null) | tostring), timestamp: $ts, utc_date: ($ts | strftime(\"%Y%m%d\")) } | with_entries(select(.value != null)))}"
           }
         },
       ]
       eventBusName = "${var.event_bus}"
       replicas     = 1
+      template = {
+        serviceAccountName = "mfb-pubsub-metaflow-bridge"
+      }
       triggers = [
         {
           atLeastOnce = true
+          dlqTrigger = {
+            atLeastOnce = true
+            retryStrategy = {
+              duration = "1s"
+              factor   = 2
+              jitter   = 0.2
+              steps    = 5
+            }
+            template = {
+              k8s = {
+                operation = "create"
+                parameters = [
+                  {
+                    dest = "data.payload"
+                    src = {
+                      dataKey        = "metaflow"
+                      dependencyName = "source"
+                    }
+                  },
+                ]
+                source = {
+                  resource = {
+                    apiVersion = "v1"
+                    data = {
+                      name = "${var.event}"
+                    }
+                    kind = "ConfigMap"
+                    metadata = {
+                      annotations = {
+                        "metaflow-blueprints/metaflow-event" = "${var.event}"
+                        "metaflow-blueprints/sensor"         = "mfb--${var.name}"
+                        "metaflow-blueprints/webhook-url"    = "${coalesce(var.webhook_url, "http://argo-events-webhook-eventsource-svc.${var.namespace}:12000/metaflow-event")}"
+                      }
+                      generateName = "mfb-dead-letter-"
+                      labels = {
+                        "app.kubernetes.io/managed-by"    = "metaflow-blueprints"
+                        "metaflow-blueprints/dead-letter" = "true"
+                      }
+                      namespace = "${var.namespace}"
+                    }
+                  }
+                }
+              }
+              name = "metaflow-dead-letter"
+            }
+          }
           policy = {
             status = {
               allow = [
@@ -276,16 +344,17 @@ resource "kubernetes_manifest" "pubsub_sensor_manifest_D37B0670" {
             }
           }
           retryStrategy = {
-            duration = "2s"
-            factor   = 2
-            jitter   = 0.2
-            steps    = 5
+            duration = "30s"
+            factor   = 1
+            jitter   = 0.1
+            steps    = 121
           }
           template = {
             http = {
               headers = {
                 Content-Type = "application/json"
               }
+              host   = ""
               method = "POST"
               payload = [
                 {
@@ -312,6 +381,64 @@ resource "kubernetes_manifest" "pubsub_sensor_manifest_D37B0670" {
         },
       ]
     }
+  }
+  wait {
+    condition {
+      status = "True"
+      type   = "Deployed"
+    }
+  }
+}
+
+resource "kubernetes_role_binding_v1" "metaflow_dead_letters_binding_AC18D3FD" {
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-pubsub-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "Role"
+    name      = "mfb-pubsub-metaflow-bridge"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "mfb-pubsub-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+}
+
+resource "kubernetes_role_v1" "metaflow_dead_letters_role_C41BECED" {
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-pubsub-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+  rule {
+    api_groups = [
+      "",
+    ]
+    resources = [
+      "configmaps",
+    ]
+    verbs = [
+      "create",
+    ]
+  }
+}
+
+resource "kubernetes_service_account_v1" "metaflow_dead_letters_account_service_account_573288BB" {
+  automount_service_account_token = true
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-pubsub-metaflow-bridge"
+    namespace = "${var.namespace}"
   }
 }
 

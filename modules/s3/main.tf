@@ -184,7 +184,15 @@ resource "aws_sqs_queue_redrive_policy" "s3_queue_redrive_BA6D62CB" {
 }
 
 resource "kubernetes_manifest" "s3_event_source_manifest_0EB3C0F5" {
-  depends_on = [kubernetes_service_account_v1.s3_identity_service_account_DAF1222C, aws_iam_role_policy.s3_identity_policy_2289E855]
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
+  depends_on = [kubernetes_service_account_v1.s3_identity_service_account_DAF1222C, aws_iam_role_policy.s3_identity_policy_2289E855, kubernetes_manifest.s3_sensor_manifest_44CBB298]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "EventSource"
@@ -200,6 +208,7 @@ resource "kubernetes_manifest" "s3_event_source_manifest_0EB3C0F5" {
       sqs = {
         metaflow-event = {
           dlq             = true
+          endpoint        = ""
           jsonBody        = true
           queue           = "${var.name}"
           region          = "${data.aws_region.mfb_aws_context_region_B826D1B8.region}"
@@ -214,6 +223,15 @@ resource "kubernetes_manifest" "s3_event_source_manifest_0EB3C0F5" {
 }
 
 resource "kubernetes_manifest" "s3_sensor_manifest_44CBB298" {
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
+  depends_on = [kubernetes_service_account_v1.metaflow_dead_letters_account_service_account_573288BB, kubernetes_role_v1.metaflow_dead_letters_role_C41BECED, kubernetes_role_binding_v1.metaflow_dead_letters_binding_AC18D3FD]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "Sensor"
@@ -286,19 +304,77 @@ resource "kubernetes_manifest" "s3_sensor_manifest_44CBB298" {
                   },
                 ]
               },
+              {
+                expr = "bucket == '${var.bucket_name}'"
+                fields = [
+                  {
+                    name = "bucket"
+                    path = "metaflow.bucket"
+                  },
+                ]
+              },
             ]
           }
           name = "source"
           transform = {
-            jq = "def mfb_epoch: sub(\"[.][0-9]+\"; \"\") | sub(\"[+]00:00$\"; \"Z\") | fromdateiso8601; . as $e | ($e | ((try ((try getpath([\"body\", \"time\"]) catch null) | mfb_epoch) catch null) // (now | floor))) as $ts | . + {\"metaflow\": { name: \"${var.event}\", id: ($e | (\"s3://\" + (try getpath([\"body\", \"detail\", \"bucket\", \"name\"]) catch null) + \"/\" + (try getpath([\"body\", \"detail\", \"object\", \"key\"]) catch null) + \"#\" + ((((try getpath([\"body\", \"detail\", \"object\", \"sequencer\"]) catch null) as $v | if $v == null then null else $v end)) // \"\" | tostring)) | tostring), timestamp: $ts, utc_date: ($ts | strftime(\"%Y%m%d\")), \"bucket\": ($e | (try getpath([\"body\", \"detail\", \"bucket\", \"name\"]) catch null)), \"key\": ($e | (try getpath([\"body\", \"detail\", \"object\", \"key\"]) catch null)), \"size\": ($e | ((try getpath([\"body\", \"detail\", \"object\", \"size\"]) catch null) as $v | if $v == null then null else $v end)), \"etag\": ($e | ((try getpath([\"body\", \"detail\", \"object\", \"etag\"]) catch null) as $v | if $v == null then null else $v end)), \"version_id\": ($e | ((try getpath([\"body\", \"detail\", \"object\", \"version-id\"]) catch null) as $v | if $v == null then null else $v end)), \"sequencer\": ($e | ((try getpath([\"body\", \"detail\", \"object\", \"sequencer\"]) catch null) as $v | if $v == null then null else $v end)), \"event_name\": ($e | (try getpath([\"body\", \"detail-type\"]) catch null)), \"event_time\": ($e | (try getpath([\"body\", \"time\"]) catch null)), \"region\": ($e | ((try getpath([\"body\", \"region\"]) catch null) as $v | if $v == null then null else $v end)) }}"
+            jq = "def mfb_epoch: sub(\"[.][0-9]+\"; \"\") | sub(\"[+]00:00$\"; \"Z\") | fromdateiso8601; . as $e | ($e | ((try ((try getpath([\"body\", \"time\"]) catch null) | mfb_epoch) catch null) // (now | floor))) as $ts | . + {\"metaflow\": ({ name: \"${var.event}\", id: ($e | (\"s3://\" + (try getpath([\"body\", \"detail\", \"bucket\", \"name\"]) catch null) + \"/\" + (try getpath([\"body\", \"detail\", \"object\", \"key\"]) catch null) + \"#\" + ((((try getpath([\"body\", \"detail\", \"object\", \"sequencer\"]) catch null) as $v | if $v == null then null else $v end)) // \"\" | tostring)) | tostring), timestamp: $ts, utc_date: ($ts | strftime(\"%Y%m%d\")), \"bucket\": ($e | (try getpath([\"body\", \"detail\", \"bucket\", \"name\"]) catch null)), \"key\": ($e | (try getpath([\"body\", \"detail\", \"object\", \"key\"]) catch null)), \"size\": ($e | ((try getpath([\"body\", \"detail\", \"object\", \"size\"]) catch null) as $v | if $v == null then null else $v end)), \"etag\": ($e | ((try getpath([\"body\", \"detail\", \"object\", \"etag\"]) catch null) as $v | if $v == null then null else $v end)), \"version_id\": ($e | ((try getpath([\"body\", \"detail\", \"object\", \"version-id\"]) catch null) as $v | if $v == null then null else $v end)), \"sequencer\": ($e | ((try getpath([\"body\", \"detail\", \"object\", \"sequencer\"]) catch null) as $v | if $v == null then null else $v end)), \"event_name\": ($e | (try getpath([\"body\", \"detail-type\"]) catch null)), \"event_time\": ($e | (try getpath([\"body\", \"time\"]) catch null)), \"region\": ($e | ((try getpath([\"body\", \"region\"]) catch null) as $v | if $v == null then null else $v end)) } | with_entries(select(.value != null)))}"
           }
         },
       ]
       eventBusName = "${var.event_bus}"
       replicas     = 1
+      template = {
+        serviceAccountName = "mfb-s3-metaflow-bridge"
+      }
       triggers = [
         {
           atLeastOnce = true
+          dlqTrigger = {
+            atLeastOnce = true
+            retryStrategy = {
+              duration = "1s"
+              factor   = 2
+              jitter   = 0.2
+              steps    = 5
+            }
+            template = {
+              k8s = {
+                operation = "create"
+                parameters = [
+                  {
+                    dest = "data.payload"
+                    src = {
+                      dataKey        = "metaflow"
+                      dependencyName = "source"
+                    }
+                  },
+                ]
+                source = {
+                  resource = {
+                    apiVersion = "v1"
+                    data = {
+                      name = "${var.event}"
+                    }
+                    kind = "ConfigMap"
+                    metadata = {
+                      annotations = {
+                        "metaflow-blueprints/metaflow-event" = "${var.event}"
+                        "metaflow-blueprints/sensor"         = "mfb--${var.name}"
+                        "metaflow-blueprints/webhook-url"    = "${coalesce(var.webhook_url, "http://argo-events-webhook-eventsource-svc.${var.namespace}:12000/metaflow-event")}"
+                      }
+                      generateName = "mfb-dead-letter-"
+                      labels = {
+                        "app.kubernetes.io/managed-by"    = "metaflow-blueprints"
+                        "metaflow-blueprints/dead-letter" = "true"
+                      }
+                      namespace = "${var.namespace}"
+                    }
+                  }
+                }
+              }
+              name = "metaflow-dead-letter"
+            }
+          }
           policy = {
             status = {
               allow = [
@@ -307,16 +383,17 @@ resource "kubernetes_manifest" "s3_sensor_manifest_44CBB298" {
             }
           }
           retryStrategy = {
-            duration = "2s"
-            factor   = 2
-            jitter   = 0.2
-            steps    = 5
+            duration = "30s"
+            factor   = 1
+            jitter   = 0.1
+            steps    = 121
           }
           template = {
             http = {
               headers = {
                 Content-Type = "application/json"
               }
+              host   = ""
               method = "POST"
               payload = [
                 {
@@ -343,6 +420,64 @@ resource "kubernetes_manifest" "s3_sensor_manifest_44CBB298" {
         },
       ]
     }
+  }
+  wait {
+    condition {
+      status = "True"
+      type   = "Deployed"
+    }
+  }
+}
+
+resource "kubernetes_role_binding_v1" "metaflow_dead_letters_binding_AC18D3FD" {
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-s3-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "Role"
+    name      = "mfb-s3-metaflow-bridge"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "mfb-s3-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+}
+
+resource "kubernetes_role_v1" "metaflow_dead_letters_role_C41BECED" {
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-s3-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+  rule {
+    api_groups = [
+      "",
+    ]
+    resources = [
+      "configmaps",
+    ]
+    verbs = [
+      "create",
+    ]
+  }
+}
+
+resource "kubernetes_service_account_v1" "metaflow_dead_letters_account_service_account_573288BB" {
+  automount_service_account_token = true
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-s3-metaflow-bridge"
+    namespace = "${var.namespace}"
   }
 }
 

@@ -70,7 +70,15 @@ variable "webhook_url" {
 }
 
 resource "kubernetes_manifest" "webhook_event_source_manifest_403C9FAD" {
-  depends_on = [kubernetes_secret_v1.webhook_token_secret_FFD14069]
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
+  depends_on = [kubernetes_secret_v1.webhook_token_secret_FFD14069, kubernetes_manifest.webhook_sensor_manifest_2F913D33]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "EventSource"
@@ -100,6 +108,7 @@ resource "kubernetes_manifest" "webhook_event_source_manifest_403C9FAD" {
           endpoint = "${coalesce(var.endpoint, "/${var.name}")}"
           method   = "POST"
           port     = "12000"
+          url      = ""
         }
       }
     }
@@ -107,6 +116,15 @@ resource "kubernetes_manifest" "webhook_event_source_manifest_403C9FAD" {
 }
 
 resource "kubernetes_manifest" "webhook_sensor_manifest_2F913D33" {
+  computed_fields = [
+    "metadata.annotations",
+    "metadata.labels",
+    "metadata.finalizers",
+  ]
+  depends_on = [kubernetes_service_account_v1.metaflow_dead_letters_account_service_account_573288BB, kubernetes_role_v1.metaflow_dead_letters_role_C41BECED, kubernetes_role_binding_v1.metaflow_dead_letters_binding_AC18D3FD]
+  field_manager {
+    force_conflicts = true
+  }
   manifest = {
     apiVersion = "argoproj.io/v1alpha1"
     kind       = "Sensor"
@@ -127,15 +145,71 @@ resource "kubernetes_manifest" "webhook_sensor_manifest_2F913D33" {
           eventSourceName = "${var.name}"
           name            = "source"
           transform = {
-            jq = ". as $e | ($e | (now | floor)) as $ts | . + {\"metaflow\": { name: \"${var.event}\", timestamp: $ts, utc_date: ($ts | strftime(\"%Y%m%d\")) }}"
+            jq = ". as $e | ($e | (now | floor)) as $ts | . + {\"metaflow\": ({ name: \"${var.event}\", timestamp: $ts, utc_date: ($ts | strftime(\"%Y%m%d\")) } | with_entries(select(.value != null)))}"
           }
         },
       ]
       eventBusName = "${var.event_bus}"
       replicas     = 1
+      template = {
+        serviceAccountName = "mfb-webhook-metaflow-bridge"
+      }
       triggers = [
         {
           atLeastOnce = true
+          dlqTrigger = {
+            atLeastOnce = true
+            retryStrategy = {
+              duration = "1s"
+              factor   = 2
+              jitter   = 0.2
+              steps    = 5
+            }
+            template = {
+              k8s = {
+                operation = "create"
+                parameters = [
+                  {
+                    dest = "data.payload"
+                    src = {
+                      dataKey        = "metaflow"
+                      dependencyName = "source"
+                    }
+                  },
+                  {
+                    dest = "data.id"
+                    src = {
+                      contextKey     = "id"
+                      dependencyName = "source"
+                    }
+                  },
+                ]
+                source = {
+                  resource = {
+                    apiVersion = "v1"
+                    data = {
+                      name = "${var.event}"
+                    }
+                    kind = "ConfigMap"
+                    metadata = {
+                      annotations = {
+                        "metaflow-blueprints/metaflow-event" = "${var.event}"
+                        "metaflow-blueprints/sensor"         = "mfb--${var.name}"
+                        "metaflow-blueprints/webhook-url"    = "${coalesce(var.webhook_url, "http://argo-events-webhook-eventsource-svc.${var.namespace}:12000/metaflow-event")}"
+                      }
+                      generateName = "mfb-dead-letter-"
+                      labels = {
+                        "app.kubernetes.io/managed-by"    = "metaflow-blueprints"
+                        "metaflow-blueprints/dead-letter" = "true"
+                      }
+                      namespace = "${var.namespace}"
+                    }
+                  }
+                }
+              }
+              name = "metaflow-dead-letter"
+            }
+          }
           policy = {
             status = {
               allow = [
@@ -144,16 +218,17 @@ resource "kubernetes_manifest" "webhook_sensor_manifest_2F913D33" {
             }
           }
           retryStrategy = {
-            duration = "2s"
-            factor   = 2
-            jitter   = 0.2
-            steps    = 5
+            duration = "30s"
+            factor   = 1
+            jitter   = 0.1
+            steps    = 121
           }
           template = {
             http = {
               headers = {
                 Content-Type = "application/json"
               }
+              host   = ""
               method = "POST"
               payload = [
                 {
@@ -188,6 +263,53 @@ resource "kubernetes_manifest" "webhook_sensor_manifest_2F913D33" {
       ]
     }
   }
+  wait {
+    condition {
+      status = "True"
+      type   = "Deployed"
+    }
+  }
+}
+
+resource "kubernetes_role_binding_v1" "metaflow_dead_letters_binding_AC18D3FD" {
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-webhook-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "Role"
+    name      = "mfb-webhook-metaflow-bridge"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "mfb-webhook-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+}
+
+resource "kubernetes_role_v1" "metaflow_dead_letters_role_C41BECED" {
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-webhook-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
+  rule {
+    api_groups = [
+      "",
+    ]
+    resources = [
+      "configmaps",
+    ]
+    verbs = [
+      "create",
+    ]
+  }
 }
 
 resource "kubernetes_secret_v1" "webhook_token_secret_FFD14069" {
@@ -202,6 +324,17 @@ resource "kubernetes_secret_v1" "webhook_token_secret_FFD14069" {
     namespace = var.namespace
   }
   type = "Opaque"
+}
+
+resource "kubernetes_service_account_v1" "metaflow_dead_letters_account_service_account_573288BB" {
+  automount_service_account_token = true
+  metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
+    name      = "mfb-webhook-metaflow-bridge"
+    namespace = "${var.namespace}"
+  }
 }
 
 resource "random_password" "webhook_token_value_60398D5F" {

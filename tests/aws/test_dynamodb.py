@@ -126,7 +126,7 @@ def test_event_names_and_pipe_parameters_follow_the_props() -> None:
             "stream_arn",
             "arn:aws:dynamodb:us-east-1:1:table/orders",
         ),
-        ({"queue_arn": "arn:aws:sqs:us-east-1:1:q"}, "pipe_dead_letter_arn", None),
+        ({"queue_arn": "arn:aws:sqs:us-east-1:123456789012:q"}, "pipe_dead_letter_arn", None),
     ],
 )
 def test_bad_input_is_rejected_before_anything_is_created(
@@ -142,3 +142,27 @@ def test_bad_input_is_rejected_before_anything_is_created(
 
     tf = synth(with_aws(build))
     assert "aws_pipes_pipe" not in tf.get("resource", {})
+
+
+def test_a_record_of_another_table_starts_nothing(aws_stack: dict[str, Any]) -> None:
+    record = sample("dynamodb_insert")
+    record["eventSourceARN"] = record["eventSourceARN"].replace("table/orders/", "table/other/")
+    assert_no_trigger(aws_stack, record, source=ORDERS, now=NOW)
+
+
+def test_a_token_table_name_is_json_encoded_in_jq_and_compared_for_real() -> None:
+    from metaflow_blueprints.runtime import TerraformVariable
+
+    def build(stack: Any, metaflow: Any) -> None:
+        table = TerraformVariable(stack, "table", type="string").string_value
+        DynamoDbToMetaflow(
+            stack, "t", metaflow=metaflow, table_name=table, event="orders.changed",
+            consumer=IRSA,
+            stream_arn="arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/x",
+        )
+
+    tf = synth(with_aws(build))
+    text = json.dumps(tf["resource"]["kubernetes_manifest"])
+    assert "${jsonencode(var.table)}" in text
+    assert "table == '${var.table}'" in text
+    assert "TfToken" not in text

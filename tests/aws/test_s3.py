@@ -14,7 +14,7 @@ from metaflow_blueprints.blueprints.s3 import S3ToMetaflow
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.replay.testing import assert_no_trigger, replay_events
 from tests.aws.conftest import IRSA, with_aws
-from tests.helpers import resources, synth
+from tests.helpers import manifests, resources, synth
 
 EVENTS = Path(__file__).resolve().parents[2] / "examples" / "events" / "aws"
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -238,3 +238,100 @@ def test_eventbridge_other_detail_type_starts_nothing(aws_stack: dict[str, Any])
     message = sample("eventbridge_object_created")
     message["detail-type"] = "Object Deleted"
     assert_no_trigger(aws_stack, message, source=CURATED, now=NOW)
+
+
+# --- one queue, one EventSource; every sensor checks its bucket ------------------------
+
+
+def _record(bucket: str) -> dict[str, Any]:
+    event = sample("s3_put_encoded_key")
+    event["Records"][0]["s3"]["bucket"]["name"] = bucket
+    return event
+
+
+def test_two_blueprints_on_one_event_queue_are_refused() -> None:
+    from metaflow_blueprints.aws.queue import EventQueue
+
+    def build(stack: Any, metaflow: Any) -> None:
+        queue = EventQueue(stack, "shared")
+        s3(stack, metaflow, "a", bucket_name="bucket-a", queue=queue)
+        s3(stack, metaflow, "b", bucket_name="bucket-b", queue=queue, event="s3.b")
+
+    with pytest.raises(BlueprintError, match="already consumed by test/a") as err:
+        synth(with_aws(build))
+    assert str(err.value).startswith("queue=")
+
+
+def test_two_blueprints_on_one_queue_arn_are_refused() -> None:
+    arn = "arn:aws:sqs:us-east-1:123456789012:shared"
+
+    def build(stack: Any, metaflow: Any) -> None:
+        s3(stack, metaflow, "a", bucket_name="bucket-a", queue_arn=arn)
+        s3(stack, metaflow, "b", bucket_name="bucket-b", queue_arn=arn, event="s3.b")
+
+    with pytest.raises(BlueprintError, match="already consumed"):
+        synth(with_aws(build))
+
+
+@pytest.mark.parametrize("delivery", ["notification", "eventbridge"])
+def test_an_upload_to_bucket_a_starts_only_a_s_event(delivery: str) -> None:
+    def build(stack: Any, metaflow: Any) -> None:
+        s3(stack, metaflow, "a", bucket_name="bucket-a", event="s3.a", delivery=delivery)
+        s3(stack, metaflow, "b", bucket_name="bucket-b", event="s3.b", delivery=delivery)
+
+    tf = synth(with_aws(build))
+    if delivery == "notification":
+        message: dict[str, Any] = _record("bucket-a")
+    else:
+        message = json.loads((EVENTS / "eventbridge_object_created.json").read_text())
+        message["detail"]["bucket"]["name"] = "bucket-a"
+    # A's queue: A's event with bucket A. The same message on B's queue (a stray or
+    # misrouted delivery) starts nothing: B's sensor checks the bucket.
+    (event,) = replay_events(tf, message, source="test-a/s3-a", now=NOW)
+    assert event["name"] == "s3.a" and event["payload"]["bucket"] == "bucket-a"
+    assert_no_trigger(tf, message, source="test-b/s3-b", now=NOW)
+
+
+def test_a_token_bucket_is_checked_by_a_rendered_expression() -> None:
+    from metaflow_blueprints.runtime import TerraformVariable
+
+    def build(stack: Any, metaflow: Any) -> None:
+        bucket = TerraformVariable(stack, "bucket", type="string").string_value
+        s3(stack, metaflow, "a", bucket_name=bucket)
+
+    tf = synth(with_aws(build))
+    text = json.dumps(tf["resource"]["kubernetes_manifest"])
+    assert "bucket == '${var.bucket}'" in text
+    assert "TfToken" not in text
+
+
+def test_queue_arn_gives_the_event_source_its_account_and_region() -> None:
+    from metaflow_blueprints.runtime import TerraformVariable
+
+    def build(stack: Any, metaflow: Any) -> None:
+        s3(stack, metaflow, "far", queue_arn="arn:aws:sqs:eu-west-1:210987654321:theirs")
+        arn = TerraformVariable(stack, "arn", type="string").string_value
+        s3(stack, metaflow, "tok", bucket_name="other-bucket", queue_arn=arn, event="s3.t")
+
+    tf = synth(with_aws(build))
+    sources = {m["metadata"]["name"]: m for m in manifests(tf, "EventSource")}
+    (far,) = sources["test-far"]["spec"]["sqs"].values()
+    assert (far["queue"], far["region"], far["queueAccountId"]) == (
+        "theirs", "eu-west-1", "210987654321"
+    )
+    (tok,) = sources["test-tok"]["spec"]["sqs"].values()
+    assert tok["region"] == '${element(split(":", var.arn), 3)}'
+    assert tok["queueAccountId"] == '${element(split(":", var.arn), 4)}'
+
+
+@pytest.mark.parametrize(
+    "arn",
+    ["arn:aws:sqs:us-east-1:1:q", "arn:aws:sns:us-east-1:123456789012:q",
+     "arn:aws:sqs::123456789012:q", "arn:aws:sqs:us-east-1:123456789012"],
+)
+def test_a_malformed_queue_arn_is_refused(arn: str) -> None:
+    def build(stack: Any, metaflow: Any) -> None:
+        s3(stack, metaflow, "x", queue_arn=arn)
+
+    with pytest.raises(BlueprintError, match="not an SQS queue ARN"):
+        synth(with_aws(build))

@@ -118,6 +118,8 @@ def test_subscription_and_event_source(terraform: dict[str, Any], strict_validat
             "subscriptionID": "mfb-test-uploads",
             "projectID": "acme-data",
             "jsonBody": True,
+            "topic": "",  # no omitempty in Go: written as "" anyway
+            "topicProjectID": "",
         }
     }
     for manifest in manifests(terraform):

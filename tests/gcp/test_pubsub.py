@@ -98,12 +98,15 @@ def test_event_source_pulls_its_own_subscription_with_workload_identity(
 ) -> None:
     sources = {m["metadata"]["name"]: m for m in manifests(terraform, "EventSource")}
     spec = sources["test-orders"]["spec"]
-    # No 'topic': with one, Argo needs subscriptions.get, which the subscriber role lacks.
+    # Empty 'topic': with one, Argo needs subscriptions.get, which the subscriber role lacks
+    # ("" rather than absent: the Go field has no omitempty, the controller writes "").
     assert spec["pubSub"] == {
         "orders-created": {
             "subscriptionID": "mfb-test-orders",
             "projectID": "acme-data",
             "jsonBody": True,
+            "topic": "",
+            "topicProjectID": "",
         }
     }
     assert spec["template"] == {"serviceAccountName": "test-orders-pubsub"}
@@ -120,6 +123,7 @@ def test_event_source_pulls_its_own_subscription_with_workload_identity(
         "google_pubsub_subscription",
         "google_pubsub_subscription_iam_member",
         "google_service_account_iam_member",
+        "kubernetes_manifest",  # the bridge Sensor: it subscribes first
         "kubernetes_service_account_v1",
     ]
     accounts = {a["account_id"] for a in resources(terraform, "google_service_account").values()}
@@ -234,3 +238,25 @@ def test_created_topic_is_encrypted_after_the_key_grant() -> None:
     for name in ("test-orders", "mfb-test-orders-dlq"):
         assert topics[name]["kms_key_name"] == key
         assert topics[name]["depends_on"] == [f"google_kms_crypto_key_iam_member.{grant_key}"]
+
+
+def test_two_blueprints_on_one_key_share_one_grant() -> None:
+    key = "projects/sec/locations/europe-west1/keyRings/ps/cryptoKeys/ps"
+
+    def build(stack: Any, second: bool) -> None:
+        provider_module("google", "provider").GoogleProvider(stack, "google", project="acme-data")
+        metaflow = MetaflowEvents(stack, "metaflow", namespace="metaflow")
+        PubSubToMetaflow(stack, "orders", metaflow=metaflow, **_props(kms_key_name=key))
+        if second:
+            PubSubToMetaflow(stack, "refunds", metaflow=metaflow,
+                             **_props(kms_key_name=key, event="refunds.created"))
+
+    both = synth(lambda stack: build(stack, True))
+    (grant,) = resources(both, "google_kms_crypto_key_iam_member")
+    topics = resources(both, "google_pubsub_topic").values()
+    depending = [t for t in topics if t.get("kms_key_name")]
+    assert len(depending) == 4  # two topics and two dead-letter topics
+    assert all(t["depends_on"] == [f"google_kms_crypto_key_iam_member.{grant}"] for t in depending)
+    # Removing the second blueprint keeps the same grant (same address): nothing is revoked.
+    alone = synth(lambda stack: build(stack, False))
+    assert list(resources(alone, "google_kms_crypto_key_iam_member")) == [grant]

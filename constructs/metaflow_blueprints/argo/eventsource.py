@@ -57,6 +57,8 @@ class WebhookEvent:
             "endpoint": self.endpoint,
             "port": str(self.port),
             "method": self.method,
+            # No omitempty on WebhookContext.url: the controller writes "" back.
+            "url": "",
         }
         if self.auth_secret is not None:
             out["authSecret"] = self.auth_secret.render()
@@ -105,11 +107,12 @@ class SqsEvent:
             "region": self.region,
             "waitTimeSeconds": self.wait_time_seconds,
             "jsonBody": self.json_body,
+            # No omitempty on SQSEventSource.endpoint: the controller writes "" back.
+            "endpoint": self.endpoint or "",
         }
         if self.dlq:
             out["dlq"] = True
         optional = {
-            "endpoint": self.endpoint,
             "queueAccountId": self.queue_account_id,
             "roleARN": self.role_arn,
         }
@@ -146,13 +149,14 @@ class PubSubEvent:
             )
 
     def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"subscriptionID": self.subscription_id, "jsonBody": self.json_body}
-        optional = {
-            "projectID": self.project_id,
-            "topic": self.topic,
-            "topicProjectID": self.topic_project_id,
+        # projectID, topic and topicProjectID have no omitempty: the controller writes "".
+        out: dict[str, Any] = {
+            "subscriptionID": self.subscription_id,
+            "jsonBody": self.json_body,
+            "projectID": self.project_id or "",
+            "topic": self.topic or "",
+            "topicProjectID": self.topic_project_id or "",
         }
-        out.update({k: v for k, v in optional.items() if v})
         if self.credential_secret is not None:
             out["credentialSecret"] = self.credential_secret.render()
         if self.delete_subscription_on_finish:
@@ -231,7 +235,7 @@ class EventSource:
             spec["template"] = {"serviceAccountName": self.service_account_name}
         if self.service_ports:
             spec["service"] = {
-                "ports": [{"port": p, "targetPort": p} for p in sorted(set(self.service_ports))]
+                "ports": _service_ports(self.service_ports)
             }
         for event_name, event in self.events.items():
             spec.setdefault(event.kind, {})[event_name] = event.render()
@@ -241,3 +245,12 @@ class EventSource:
             "metadata": metadata,
             "spec": spec,
         }
+
+
+def _service_ports(ports: tuple[int, ...]) -> list[dict[str, Any]]:
+    """Service ports; with several, each is named (Kubernetes rejects unnamed multi-port
+    Services: "must be specified when more than one port")."""
+    unique = sorted(set(ports))
+    if len(unique) == 1:
+        return [{"port": unique[0], "targetPort": unique[0]}]
+    return [{"name": f"port-{p}", "port": p, "targetPort": p} for p in unique]

@@ -111,6 +111,8 @@ class DataFilter:
                     raise BlueprintError(
                         "DataFilter.values", value, "is not a Go boolean (true/false/1/0/t/f)."
                     )
+            if self.comparator == "!=":
+                _negate_bool(self.values)
 
     @staticmethod
     def at(path: str) -> DataFilterBuilder:
@@ -118,12 +120,29 @@ class DataFilter:
         return DataFilterBuilder(path)
 
     def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"path": self.path, "type": self.type, "value": list(self.values)}
-        if self.comparator is not None:
-            out["comparator"] = self.comparator
+        values, comparator = list(self.values), self.comparator
+        if self.type == "bool" and comparator == "!=":
+            # filter.go ignores the comparator for bools (value == result passes), so "!= v"
+            # is rendered as "= not v".
+            values, comparator = [_negate_bool(self.values)], None
+        out: dict[str, Any] = {"path": self.path, "type": self.type, "value": values}
+        if comparator is not None:
+            out["comparator"] = comparator
         if self.template is not None:
             out["template"] = self.template
         return out
+
+
+def _negate_bool(values: tuple[str, ...]) -> str:
+    """The one boolean that is none of ``values`` (for a ``!=`` bool filter)."""
+    truths = {value in _BOOL_TRUE for value in values}
+    if len(truths) != 1:
+        raise BlueprintError(
+            "DataFilter.values",
+            list(values),
+            "with '!=' on a bool must be all true or all false (anything else never matches).",
+        )
+    return "false" if truths.pop() else "true"
 
 
 # ``DataFilter.path("body.ref")`` reads best; a dataclass field may not share a classmethod's

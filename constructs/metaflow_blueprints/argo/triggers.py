@@ -12,7 +12,8 @@ from metaflow_blueprints.argo.common import SecretKeyRef
 from metaflow_blueprints.argo.names import check_event_name
 from metaflow_blueprints.errors import BlueprintError, is_placeholder
 
-_DURATION = re.compile(r"^\d+(\.\d+)?(ns|us|ms|s|m|h)$")
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$")
+_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _CRON_FIELDS = 5
 
 
@@ -99,7 +100,8 @@ class HttpTrigger:
     kind = "http"
 
     def render(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"url": self.url, "method": self.method}
+        # HTTPTrigger.host has no omitempty: the controller writes "" back.
+        out: dict[str, Any] = {"url": self.url, "method": self.method, "host": ""}
         if self.headers:
             out["headers"] = dict(self.headers)
         if self.secure_headers:
@@ -156,7 +158,13 @@ Action = HttpTrigger | K8sTrigger | LogTrigger
 
 @dataclass(frozen=True)
 class RetryStrategy:
-    """Backoff for failed triggers; only effective with ``at_least_once=True``."""
+    """Backoff for failed triggers (Argo ``Backoff``); only effective with ``at_least_once``.
+
+    Argo turns it into a ``k8s.io/apimachinery`` ``wait.Backoff`` without ``Cap``
+    (``pkg/shared/util/retry.go``, ``Convert2WaitBackoff``) and runs
+    ``wait.ExponentialBackoff``: ``steps`` attempts, and before attempt ``i + 1`` a sleep of
+    ``duration * factor**i`` plus up to ``jitter`` times that at random.
+    """
 
     steps: int = 5
     duration: str = "2s"
@@ -182,10 +190,28 @@ class RetryStrategy:
             raise BlueprintError(
                 "RetryStrategy.duration", self.duration, "must look like '2s' or '500ms'."
             )
-        if self.factor < 1:
-            raise BlueprintError("RetryStrategy.factor", self.factor, "must be >= 1.")
-        if not 0 <= self.jitter <= 1:
+        if isinstance(self.factor, bool) or not isinstance(self.factor, (int, float)) or (
+            self.factor < 1
+        ):
+            raise BlueprintError("RetryStrategy.factor", self.factor, "must be a number >= 1.")
+        if isinstance(self.jitter, bool) or not isinstance(self.jitter, (int, float)) or not (
+            0 <= self.jitter <= 1
+        ):
             raise BlueprintError("RetryStrategy.jitter", self.jitter, "must be within [0, 1].")
+
+    @property
+    def duration_seconds(self) -> float:
+        match = _DURATION.fullmatch(self.duration)
+        assert match is not None  # checked in __post_init__
+        return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+    def sleeps(self) -> list[float]:
+        """The sleeps between attempts without jitter (``steps - 1`` of them)."""
+        return [self.duration_seconds * self.factor**i for i in range(self.steps - 1)]
+
+    def window_seconds(self) -> float:
+        """Shortest time from the first to the last attempt (jitter only lengthens it)."""
+        return sum(self.sleeps())
 
     def render(self) -> dict[str, Any]:
         return {
@@ -279,9 +305,27 @@ class Trigger:
     retry_strategy: RetryStrategy | None = None
     rate_limit: RateLimit | None = None
     at_least_once: bool = False
+    dlq_trigger: Trigger | None = None
 
     def __post_init__(self) -> None:
         check_event_name("Trigger.name", self.name)
+        if self.dlq_trigger is not None:
+            if not isinstance(self.dlq_trigger, Trigger):
+                raise BlueprintError(
+                    "Trigger.dlq_trigger", self.dlq_trigger, "must be a Trigger."
+                )
+            # pkg/reconciler/sensor/validate.go validateDlqTrigger: both levels.
+            if not (self.at_least_once and self.dlq_trigger.at_least_once):
+                raise BlueprintError(
+                    "Trigger.dlq_trigger",
+                    self.dlq_trigger.name,
+                    "needs at_least_once=True on the trigger and on the dlq trigger "
+                    "(the sensor controller refuses it otherwise).",
+                )
+            if self.dlq_trigger.dlq_trigger is not None:
+                raise BlueprintError(
+                    "Trigger.dlq_trigger", self.dlq_trigger.name, "cannot have its own dlq trigger."
+                )
         if self.retry_strategy is not None and not self.at_least_once:
             raise BlueprintError(
                 "Trigger.retry_strategy",
@@ -311,4 +355,6 @@ class Trigger:
             out["rateLimit"] = self.rate_limit.render()
         if self.at_least_once:
             out["atLeastOnce"] = True
+        if self.dlq_trigger is not None:
+            out["dlqTrigger"] = self.dlq_trigger.render()
         return out

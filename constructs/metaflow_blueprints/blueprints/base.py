@@ -9,7 +9,7 @@ from metaflow_blueprints.argo import EventFilters, check_object_name, derive_nam
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.k8s.claims import claim
-from metaflow_blueprints.k8s.manifests import ArgoSensor
+from metaflow_blueprints.k8s.manifests import ArgoEventSource, ArgoSensor
 from metaflow_blueprints.metaflow import Bridge, PayloadField, bridge_sensor_name
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.runtime import Construct, TerraformStack
@@ -96,7 +96,24 @@ def plan_bridge(
 
 
 def add_bridge_sensor(
-    scope: Construct, *, metaflow: MetaflowEvents, bridge: Bridge, depends_on: Sequence[Any] = ()
+    scope: Construct,
+    *,
+    metaflow: MetaflowEvents,
+    bridge: Bridge,
+    event_source: ArgoEventSource,
+    depends_on: Sequence[Any] = (),
 ) -> ArgoSensor:
-    """Create the bridge Sensor planned with :func:`plan_bridge` (construct id ``sensor``)."""
-    return ArgoSensor(scope, "sensor", sensor=bridge.sensor(metaflow.target), depends_on=depends_on)
+    """Create the bridge Sensor planned with :func:`plan_bridge` (construct id ``sensor``).
+
+    It waits for ``metaflow.sensor_dependencies`` (the auth Secret it reads, the
+    ServiceAccount and RBAC it runs as), and ``event_source`` waits for it: the Sensor
+    subscribes before the first event is published; destroy runs in reverse.
+    """
+    sensor = ArgoSensor(
+        scope,
+        "sensor",
+        sensor=bridge.sensor(metaflow.target),
+        depends_on=[*metaflow.sensor_dependencies, *depends_on],
+    )
+    event_source.consumed_by(sensor)
+    return sensor

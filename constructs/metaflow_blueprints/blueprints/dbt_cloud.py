@@ -13,6 +13,7 @@ from metaflow_blueprints.blueprints.vendor_webhook import (
     check_register,
     check_values,
     epoch_from,
+    exact_match,
     payload_equals,
     text_field,
 )
@@ -28,6 +29,7 @@ from metaflow_blueprints.webhooks.vendors import DbtCloudWebhook
 EVENT_TYPE = "job.run.completed"
 #: ``data.runStatus`` values dbt Cloud sends on ``job.run.completed``.
 RUN_STATUSES = ("Success", "Errored", "Cancelled")
+_RUN_STATUS = re.compile("^(?:" + "|".join(RUN_STATUSES) + ")$")
 NUMERIC_ID = re.compile(r"^[0-9]+$")
 _HINT = "dbt Cloud ids are numbers written as strings, e.g. '12345'."
 
@@ -147,12 +149,12 @@ class DbtCloudToMetaflow(VendorWebhook):
         filters: list[Filter] = [
             DataFilter.at("body.eventType").string().equals(EVENT_TYPE),
             account_filter,
-            DataFilter.at("body.data.runStatus").string().equals(*(wanted or ())),
+            exact_match("body.data.runStatus", wanted or (), _RUN_STATUS),
         ]
         if jobs:
-            filters.append(payload_equals("job_id", jobs))
+            filters.append(payload_equals("job_id", jobs, NUMERIC_ID))
         if environments:
-            filters.append(payload_equals("environment_id", environments))
+            filters.append(payload_equals("environment_id", environments, NUMERIC_ID))
         super().__init__(
             scope,
             id,

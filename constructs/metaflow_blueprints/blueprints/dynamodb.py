@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
-from metaflow_blueprints.argo import DataFilter, EventFilters
+from metaflow_blueprints.argo import DataFilter, EventFilters, ExprFilter
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.aws import policies
 from metaflow_blueprints.aws.context import AwsContext
@@ -25,6 +25,7 @@ from metaflow_blueprints.blueprints.base import as_filters, base_name, check_met
 from metaflow_blueprints.blueprints.sqs_source import (
     build_sqs_source,
     check_queue_choice,
+    claim_queue,
     make_queue,
     plan_sqs_bridge,
     queue_name_of,
@@ -33,7 +34,7 @@ from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.metaflow import PayloadField, check_event, check_payload_key
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import checked
-from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
+from metaflow_blueprints.runtime import Construct, Fn, is_unresolved, provider_module
 
 EventName = Literal["INSERT", "MODIFY", "REMOVE"]
 _EVENT_NAMES = ("INSERT", "MODIFY", "REMOVE")
@@ -152,6 +153,7 @@ class DynamoDbToMetaflow(Construct):
             max_receive_count=max_receive_count,
             queue_kms_key_arn=queue_kms_key_arn,
         )
+        claim_queue(self, choice)
         if queue_arn is not None and pipe_dead_letter_arn is None:
             raise BlueprintError(
                 "pipe_dead_letter_arn",
@@ -269,6 +271,7 @@ class DynamoDbToMetaflow(Construct):
             kms_key_arn=queue_key,
             event_name=event_name,
             bridge=bridge,
+            external_queue=self.queue is None,
         )
         self.identity = parts.identity
         self.role = parts.identity.role
@@ -337,7 +340,10 @@ def _bridge_mapping(
     # The table name from the record's eventSourceARN (.../table/<name>/stream/...), else
     # the configured name.
     arn = path("eventSourceARN", required=False).jq
-    table = PayloadField(f'((try ({arn} | split("/")[1]) catch null) // {json.dumps(table_name)})')
+    literal = (
+        str(Fn.jsonencode(table_name)) if is_unresolved(table_name) else json.dumps(table_name)
+    )
+    table = PayloadField(f'((try ({arn} | split("/")[1]) catch null) // {literal})')
     created = path("dynamodb.ApproximateCreationDateTime", required=False).jq
     fields: dict[str, PayloadField] = {
         "table": table,
@@ -356,6 +362,18 @@ def _bridge_mapping(
         [
             DataFilter.at("body.eventSource").string().equals("aws:dynamodb"),
             DataFilter.at("body.eventName").string().equals(*event_names),
+            _table_filter(table_name),
         ]
     )
     return fields, id_field, timestamp, filters
+
+
+def _table_filter(table_name: str) -> Filter:
+    """Only this table's records: ``table`` comes from the record's ``eventSourceARN``.
+
+    A Terraform token is compared in a govaluate string literal filled in at plan time
+    (table names are letters, digits, '_', '-' and '.').
+    """
+    if is_unresolved(table_name):
+        return ExprFilter(f"table == '{table_name}'", {"table": "metaflow.table"})
+    return DataFilter.at("metaflow.table").string().equals(table_name)

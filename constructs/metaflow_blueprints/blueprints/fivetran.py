@@ -12,6 +12,7 @@ from metaflow_blueprints.blueprints.vendor_webhook import (
     check_register,
     check_values,
     epoch_from,
+    exact_match,
     payload_equals,
     text_field,
 )
@@ -118,7 +119,7 @@ class FivetranToMetaflow(VendorWebhook):
         check_register(register_webhook, ingress)
         filters: list[Filter] = [
             DataFilter.at("body.event").string().equals(EVENT_TYPE),
-            DataFilter.at("body.data.status").string().equals(*(wanted or ())),
+            exact_match("body.data.status", wanted or (), _STATUS),
         ]
         if connectors:
             filters.append(payload_equals("connector_id", connectors))

@@ -390,4 +390,6 @@ class PubSubToMetaflow(Construct):
         self.subscription_id = consumer.subscription_id
         self.identity = consumer.identity
         self.event_source = consumer.event_source
-        self.sensor = add_bridge_sensor(self, metaflow=metaflow, bridge=bridge)
+        self.sensor = add_bridge_sensor(
+            self, metaflow=metaflow, bridge=bridge, event_source=self.event_source
+        )

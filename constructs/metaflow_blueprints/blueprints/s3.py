@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Literal
 
-from metaflow_blueprints.argo import DataFilter, EventFilters
+from metaflow_blueprints.argo import DataFilter, EventFilters, ExprFilter
 from metaflow_blueprints.argo.filters import Filter, regex_literal
 from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.identity import SqsConsumer, check_consumer
@@ -17,6 +17,7 @@ from metaflow_blueprints.blueprints.base import as_filters, base_name, check_met
 from metaflow_blueprints.blueprints.sqs_source import (
     build_sqs_source,
     check_queue_choice,
+    claim_queue,
     make_queue,
     plan_sqs_bridge,
     queue_name_of,
@@ -82,7 +83,8 @@ class S3ToMetaflow(Construct):
         bucket are rejected) or ``"eventbridge"`` (S3 → EventBridge → SQS; no overlap limits;
         costs EventBridge events). Default ``"notification"``.
     :param filters: extra sensor filters on the event data. Default: none.
-    :param queue: bring your own :class:`EventQueue` (e.g. shared); the blueprint adds its
+    :param queue: bring your own :class:`EventQueue` (one blueprint per queue: a queue
+        another blueprint consumes is refused); the blueprint adds its
         producer to the queue policy. Not with ``queue_arn``.
     :param queue_arn: an existing queue you manage (its policy and key must already allow
         the producer). Not with ``queue``.
@@ -151,12 +153,15 @@ class S3ToMetaflow(Construct):
             max_receive_count=max_receive_count,
             queue_kms_key_arn=queue_kms_key_arn,
         )
+        claim_queue(self, choice)
         self.name = base_name(self, name)
         event_name, bridge = plan_sqs_bridge(
             metaflow,
             self.name,
             event=event,
-            mapping=_bridge_mapping(delivery, events, eventbridge_types, prefix, suffix),
+            mapping=_bridge_mapping(
+                delivery, events, eventbridge_types, prefix, suffix, bucket_name
+            ),
             user_filters=as_filters(filters),
             scope=self,
         )
@@ -237,6 +242,7 @@ class S3ToMetaflow(Construct):
             kms_key_arn=consumer_key,
             event_name=event_name,
             bridge=bridge,
+            external_queue=self.queue is None,
         )
         self.identity = parts.identity
         self.role = parts.identity.role
@@ -360,6 +366,7 @@ def _bridge_mapping(
     types: Sequence[tuple[str, str | None]],
     prefix: str | None,
     suffix: str | None,
+    bucket_name: str,
 ) -> tuple[dict[str, PayloadField], PayloadField, str, EventFilters]:
     """Payload fields, id, timestamp jq and filters for one delivery mode."""
     if delivery == "notification":
@@ -415,4 +422,17 @@ def _bridge_mapping(
     )
     time_jq = fields["event_time"].jq
     timestamp = f"((try ({time_jq} | mfb_epoch) catch null) // (now | floor))"
-    return fields, id_field, timestamp, EventFilters.all([*type_filters, *key_filters])
+    return fields, id_field, timestamp, EventFilters.all(
+        [_bucket_filter(bucket_name), *type_filters, *key_filters]
+    )
+
+
+def _bucket_filter(bucket_name: str) -> Filter:
+    """Only this bucket's events, whatever else reaches the queue (anchored, exact).
+
+    A Terraform token is compared in a govaluate string literal that Terraform fills in at
+    plan time (bucket names have no quote or backslash to escape).
+    """
+    if is_unresolved(bucket_name):
+        return ExprFilter(f"bucket == '{bucket_name}'", {"bucket": "metaflow.bucket"})
+    return DataFilter.at("metaflow.bucket").string().equals(bucket_name)

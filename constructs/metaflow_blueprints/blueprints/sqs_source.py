@@ -15,7 +15,50 @@ from metaflow_blueprints.k8s.manifests import ArgoEventSource, ArgoSensor
 from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY, Bridge
 from metaflow_blueprints.metaflow_events import MetaflowEvents
-from metaflow_blueprints.runtime import Construct, Fn, is_unresolved
+from metaflow_blueprints.runtime import Construct, Fn, TerraformStack, is_unresolved
+
+_CLAIMS_ID = "mfb_queue_consumers"
+
+
+class QueueConsumers(Construct):
+    """Which blueprint consumes each queue of a stack (one per stack, see :meth:`of`).
+
+    Two SQS EventSources on one queue would each receive a share of its messages, so a
+    message meant for one blueprint's flow could reach the other's sensor and be lost.
+    """
+
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        self.claims: dict[str, str] = {}
+
+    @staticmethod
+    def of(scope: Construct) -> QueueConsumers:
+        stack = TerraformStack.of(scope)
+        existing = stack.node.try_find_child(_CLAIMS_ID)
+        if isinstance(existing, QueueConsumers):
+            return existing
+        return QueueConsumers(stack, _CLAIMS_ID)
+
+
+def claim_queue(scope: Construct, choice: QueueChoice) -> None:
+    """Refuse a queue (EventQueue or literal ARN) another blueprint already consumes."""
+    if choice.queue is not None:
+        key, prop, shown = f"queue:{choice.queue.node.path}", "queue", choice.queue.node.path
+    elif choice.queue_arn is not None and not is_unresolved(choice.queue_arn):
+        key, prop, shown = f"arn:{choice.queue_arn}", "queue_arn", choice.queue_arn
+    else:
+        return
+    claims = QueueConsumers.of(scope).claims
+    owner = claims.get(key)
+    if owner is not None:
+        raise BlueprintError(
+            prop,
+            shown,
+            f"is already consumed by {owner}: two EventSources on one queue split its "
+            "messages between them, so events would reach the wrong sensor or none.",
+            "Give each blueprint its own queue (the default), or route with one blueprint.",
+        )
+    claims[key] = scope.node.path
 
 
 @dataclass(frozen=True)
@@ -56,8 +99,8 @@ def check_queue_choice(
             "only apply to a queue the blueprint creates.",
             "Configure encryption on your EventQueue, or drop these props.",
         )
-    if queue_arn is not None and not is_unresolved(queue_arn) and not queue_arn.startswith("arn:"):
-        raise BlueprintError("queue_arn", queue_arn, "is not an SQS queue ARN (arn:...:sqs:...).")
+    if queue_arn is not None and not is_unresolved(queue_arn):
+        _queue_arn_fields(queue_arn)
     if queue_kms_key_arn is not None and queue_arn is None:
         raise BlueprintError(
             "queue_kms_key_arn",
@@ -91,6 +134,33 @@ def make_queue(scope: Construct, choice: QueueChoice, name: str) -> EventQueue |
     )
 
 
+def queue_location(scope: Construct, arn: str, *, external: bool) -> tuple[str, str | None]:
+    """Region and account the EventSource looks the queue up in.
+
+    A queue the stack creates lives in the stack's region and the pod's account. An
+    existing queue (``queue_arn``) is looked up where its ARN says
+    (``arn:<partition>:sqs:<region>:<account>:<name>``): ``region`` and ``queueAccountId``.
+    """
+    if not external:
+        return AwsContext.of(scope).region, None
+    if is_unresolved(arn):
+        parts = Fn.split(":", arn)
+        return str(Fn.element(parts, 3)), str(Fn.element(parts, 4))
+    fields = _queue_arn_fields(arn)
+    return fields[3], fields[4]
+
+
+def _queue_arn_fields(arn: str) -> list[str]:
+    fields = arn.split(":")
+    if (len(fields) != 6 or fields[0] != "arn" or fields[2] != "sqs" or not fields[3]
+            or not (fields[4].isdigit() and len(fields[4]) == 12) or not fields[5]):
+        raise BlueprintError(
+            "queue_arn", arn,
+            "is not an SQS queue ARN (arn:<partition>:sqs:<region>:<12-digit account>:<name>).",
+        )
+    return fields
+
+
 def queue_name_of(arn: str) -> str:
     """The queue name (last ARN field), also for a Terraform token."""
     if is_unresolved(arn):
@@ -116,6 +186,7 @@ def build_sqs_source(
     kms_key_arn: str | None,
     event_name: str,
     bridge: Bridge,
+    external_queue: bool = False,
 ) -> SqsSourceParts:
     """Identity (ids ``identity``), EventSource (``event_source``) and bridge (``sensor``)."""
     check_consumer(consumer)
@@ -130,9 +201,11 @@ def build_sqs_source(
         kms_key_arn=kms_key_arn,
         labels=MANAGED_BY,
     )
+    region, account = queue_location(scope, queue_arn, external=external_queue)
     sqs = SqsEvent(
         queue=queue_name,
-        region=AwsContext.of(scope).region,
+        region=region,
+        queue_account_id=account,
         json_body=True,
         dlq=True,
         access_key=consumer.access_key,
@@ -158,7 +231,7 @@ def build_sqs_source(
         ),
         depends_on=depends,
     )
-    sensor = add_bridge_sensor(scope, metaflow=metaflow, bridge=bridge)
+    sensor = add_bridge_sensor(scope, metaflow=metaflow, bridge=bridge, event_source=event_source)
     return SqsSourceParts(identity, event_source, sensor)
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from metaflow_blueprints.argo import DataFilter, EventFilters, EventSource, WebhookEvent
-from metaflow_blueprints.argo.filters import Filter
+from metaflow_blueprints.argo.filters import Filter, regex_literal
 from metaflow_blueprints.blueprints.base import (
     add_bridge_sensor,
     base_name,
@@ -29,7 +29,7 @@ from metaflow_blueprints.metaflow.bridge import MANAGED_BY
 from metaflow_blueprints.metaflow.jq import NOW
 from metaflow_blueprints.metaflow.payload import gjson_path, jq_getpath, split_path
 from metaflow_blueprints.metaflow_events import MetaflowEvents
-from metaflow_blueprints.runtime import Construct, is_unresolved
+from metaflow_blueprints.runtime import Construct, Fn, is_unresolved
 from metaflow_blueprints.webhooks.ingress import WebhookIngress, expose_webhook
 from metaflow_blueprints.webhooks.secret_path import SecretPath, check_byte_length
 
@@ -56,9 +56,26 @@ def epoch_from(path: str) -> str:
     return f"(try ({jq_getpath(['body', *split_path(path)])} | mfb_epoch) catch {NOW})"
 
 
-def payload_equals(key: str, values: Sequence[str]) -> DataFilter:
+def payload_equals(key: str, values: Sequence[str], pattern: re.Pattern[str] = _ID) -> DataFilter:
     """Anchored exact match on the normalised payload value ``key``."""
-    return DataFilter.at(f"{PAYLOAD_ROOT}.{key}").string().equals(*values)
+    return exact_match(f"{PAYLOAD_ROOT}.{key}", values, pattern)
+
+
+def exact_match(path: str, values: Sequence[str], pattern: re.Pattern[str]) -> DataFilter:
+    """Anchored exact match of ``path`` against ``values``, Terraform tokens included.
+
+    A token cannot be regex-escaped in Python: Terraform's ``regex(pattern, v)`` fails the
+    plan unless the value fits ``pattern``, and ``replace`` escapes its dots (the only
+    regex metacharacter the id patterns allow), so the filter matches the real value.
+    """
+    if not any(is_unresolved(v) for v in values):
+        return DataFilter.at(path).string().equals(*values)
+    alternatives = [
+        str(Fn.replace(Fn.regex(pattern.pattern, v), ".", "[.]")) if is_unresolved(v)
+        else regex_literal(v)
+        for v in values
+    ]
+    return DataFilter.at(path).string().matches("^(" + "|".join(alternatives) + ")$")
 
 
 def check_values(
@@ -169,7 +186,9 @@ class VendorWebhook(Construct):
                 labels=MANAGED_BY,
             ),
         )
-        self.sensor = add_bridge_sensor(self, metaflow=metaflow, bridge=bridge)
+        self.sensor = add_bridge_sensor(
+            self, metaflow=metaflow, bridge=bridge, event_source=self.event_source
+        )
         exposed = expose_webhook(
             self,
             name=self.name,

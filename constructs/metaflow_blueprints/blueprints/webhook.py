@@ -128,7 +128,9 @@ class WebhookToMetaflow(Construct):
             event_source=source,
             depends_on=[self.token.secret.secret] if self.token else (),
         )
-        self.sensor = add_bridge_sensor(self, metaflow=metaflow, bridge=bridge)
+        self.sensor = add_bridge_sensor(
+            self, metaflow=metaflow, bridge=bridge, event_source=self.event_source
+        )
         exposed = expose_webhook(
             self,
             name=self.name,

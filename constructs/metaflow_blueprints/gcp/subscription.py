@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,11 +16,47 @@ from metaflow_blueprints.gcp.common import (
     pubsub_service_agent,
     topic_path,
 )
-from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
+from metaflow_blueprints.runtime import Construct, TerraformStack, is_unresolved, provider_module
 
 PUBLISHER = "roles/pubsub.publisher"
 SUBSCRIBER = "roles/pubsub.subscriber"
 KMS_ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+_GRANTS_ID = "mfb_kms_grants"
+
+
+class KmsGrants(Construct):
+    """One ``cryptoKeyEncrypterDecrypter`` grant per (key, Pub/Sub service agent) per stack.
+
+    Two blueprints with the same ``kms_key_name`` in one project share one IAM member, so
+    removing one of them does not revoke what the other's CMEK topics need. Use :meth:`of`.
+    """
+
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        self.grants: dict[tuple[str, str], Any] = {}
+
+    @staticmethod
+    def of(scope: Construct) -> KmsGrants:
+        stack = TerraformStack.of(scope)
+        existing = stack.node.try_find_child(_GRANTS_ID)
+        if isinstance(existing, KmsGrants):
+            return existing
+        return KmsGrants(stack, _GRANTS_ID)
+
+    def grant(self, kms_key_name: str, project: str, member: str) -> Any:
+        """The grant for ``kms_key_name`` to ``project``'s service agent ``member``."""
+        key = (kms_key_name, project)
+        if key not in self.grants:
+            kms = provider_module("google", "kms_crypto_key_iam_member")
+            digest = hashlib.sha256("\0".join(key).encode()).hexdigest()[:12]
+            self.grants[key] = kms.KmsCryptoKeyIamMember(
+                self,
+                f"grant_{digest}",
+                crypto_key_id=kms_key_name,
+                role=KMS_ENCRYPTER_DECRYPTER,
+                member=member,
+            )
+        return self.grants[key]
 
 
 class PubSubSubscription(Construct):
@@ -112,13 +149,9 @@ class PubSubSubscription(Construct):
                 number = self.project_data.number
             self.service_agent = pubsub_service_agent(number)
         if kms_key_name is not None:
-            kms = provider_module("google", "kms_crypto_key_iam_member")
-            self.kms_grant = kms.KmsCryptoKeyIamMember(
-                self,
-                "kms_grant",
-                crypto_key_id=kms_key_name,
-                role=KMS_ENCRYPTER_DECRYPTER,
-                member=self.service_agent,
+            assert self.service_agent is not None
+            self.kms_grant = KmsGrants.of(self).grant(
+                kms_key_name, str(project_number or project), self.service_agent
             )
         dead_letter_policy = None
         if dead_letter:

@@ -13,9 +13,22 @@ from metaflow_blueprints.argo import EventSource, Sensor
 from metaflow_blueprints.k8s.claims import claim
 from metaflow_blueprints.runtime import Construct, provider_module
 
+#: What the Argo controllers (and the API server) change on our objects after apply: the
+#: controller's full-object ``Update`` adds its finalizer (pkg/reconciler/*/controller.go).
+COMPUTED_FIELDS = ("metadata.annotations", "metadata.labels", "metadata.finalizers")
+
+
+def address(resource: Any) -> str:
+    """``type.logical_id``: the bare address Terraform JSON ``depends_on`` needs."""
+    return f"{resource.terraform_resource_type}.{resource.friendly_unique_id}"
+
 
 class ArgoManifest(Construct):
     """One Argo Events object (``EventSource`` or ``Sensor``) applied with kubernetes_manifest.
+
+    Server-side apply forces conflicts (``field_manager.force_conflicts``): the controllers
+    write the whole object back, so without it the next change to e.g. ``spec.triggers``
+    fails with a field-manager conflict. ``computed_fields`` lists what they add.
 
     Attributes: ``spec`` (the typed argo object), ``name``, ``namespace``, ``manifest``
     (the Terraform resource: the escape hatch for ``add_override``).
@@ -39,12 +52,28 @@ class ArgoManifest(Construct):
         self.name = spec.name
         self.namespace = spec.namespace
         manifest = provider_module("kubernetes", "manifest")
+        self._depends_on: list[str] = []
         self.manifest = manifest.Manifest(
             self,
             "manifest",
             manifest=spec.render(),
-            depends_on=list(depends_on) or None,
+            field_manager=manifest.ManifestFieldManager(force_conflicts=True),
+            computed_fields=list(COMPUTED_FIELDS),
+            wait=self._wait(manifest),
         )
+        self.add_dependencies(*depends_on)
+
+    def _wait(self, manifest: Any) -> Any:
+        return None
+
+    def add_dependencies(self, *resources: Any) -> None:
+        """Create this object after ``resources`` (and destroy it before them)."""
+        for resource in resources:
+            item = address(resource)
+            if item not in self._depends_on:
+                self._depends_on.append(item)
+        if self._depends_on:
+            self.manifest.depends_on = list(self._depends_on)
 
 
 class ArgoEventSource(ArgoManifest):
@@ -61,6 +90,14 @@ class ArgoEventSource(ArgoManifest):
         super().__init__(scope, id, spec=event_source, depends_on=depends_on)
         self.event_source = event_source
 
+    def consumed_by(self, *sensors: ArgoSensor) -> None:
+        """Create the EventSource only after the Sensors reading its events exist.
+
+        A new JetStream consumer starts at new messages (``DeliverNew``), so an event
+        published before its Sensor subscribed would never be delivered.
+        """
+        self.add_dependencies(*(sensor.manifest for sensor in sensors))
+
 
 class ArgoSensor(ArgoManifest):
     """An Argo Events ``Sensor``."""
@@ -70,3 +107,10 @@ class ArgoSensor(ArgoManifest):
     ) -> None:
         super().__init__(scope, id, spec=sensor, depends_on=depends_on)
         self.sensor = sensor
+
+    def _wait(self, manifest: Any) -> Any:
+        # The controller marks the Sensor Deployed once its Deployment exists
+        # (SensorConditionDeployed); the apply of the EventSource waits for that.
+        return manifest.ManifestWait(
+            condition=[manifest.ManifestWaitCondition(type="Deployed", status="True")]
+        )

@@ -78,3 +78,53 @@ class KubernetesServiceAccount(Construct):
             ),
             automount_service_account_token=True,
         )
+
+
+class ConfigMapWriter(Construct):
+    """A ServiceAccount that may only create ConfigMaps in its namespace (Role + binding).
+
+    The bridge Sensors run as it so their ``dlqTrigger`` can keep dead letters.
+    Attributes: ``name``, ``service_account``, ``role``, ``binding`` and ``resources``
+    (what a pod using the account must wait for).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        namespace: str,
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        role_v1 = provider_module("kubernetes", "role_v1")
+        binding_v1 = provider_module("kubernetes", "role_binding_v1")
+        self.name = name
+        self.service_account = KubernetesServiceAccount(
+            self, "account", name=name, namespace=namespace, labels=labels
+        )
+        self.role = role_v1.RoleV1(
+            self,
+            "role",
+            metadata=role_v1.RoleV1Metadata(
+                name=name, namespace=namespace, labels=dict(labels or {}) or None
+            ),
+            rule=[role_v1.RoleV1Rule(api_groups=[""], resources=["configmaps"], verbs=["create"])],
+        )
+        self.binding = binding_v1.RoleBindingV1(
+            self,
+            "binding",
+            metadata=binding_v1.RoleBindingV1Metadata(
+                name=name, namespace=namespace, labels=dict(labels or {}) or None
+            ),
+            role_ref=binding_v1.RoleBindingV1RoleRef(api_group="rbac.authorization.k8s.io",
+                                                      kind="Role", name=name),
+            subject=[
+                binding_v1.RoleBindingV1Subject(kind="ServiceAccount", name=name,
+                                                 namespace=namespace)
+            ],
+        )
+        self.resources: list[Any] = [
+            self.service_account.service_account, self.role, self.binding
+        ]

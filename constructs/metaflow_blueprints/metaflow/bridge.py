@@ -7,7 +7,9 @@ Shape of what it posts (metaflow-contract.md §3, §9)::
 
 The dependency's jq transform computes the payload next to the original data (``.metaflow``);
 sensor filters then decide; the http trigger copies the payload into the body. Delivery is
-at least once: Argo retries the POST with backoff until Metaflow's webhook answers 200.
+at least once: Argo retries the POST (``BRIDGE_RETRY``: at least an hour) until Metaflow's
+webhook answers 200, then the ``dlqTrigger`` keeps the Metaflow event as a dead-letter
+ConfigMap (``dead_letter_trigger``) for ``metaflow-blueprints repost``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from metaflow_blueprints.argo import (
     EventFilters,
     ExprFilter,
     HttpTrigger,
+    K8sTrigger,
     ParamSource,
     RetryStrategy,
     SecretKeyRef,
@@ -43,6 +46,17 @@ BRIDGE_TRIGGER = "metaflow-bridge"
 BRIDGE_DEPENDENCY = "source"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "metaflow-blueprints"}
 EVENT_ANNOTATION = "metaflow-blueprints/metaflow-event"
+DEAD_LETTER_TRIGGER = "metaflow-dead-letter"
+DEAD_LETTER_LABEL = "metaflow-blueprints/dead-letter"
+DEAD_LETTER_PREFIX = "mfb-dead-letter-"
+SENSOR_ANNOTATION = "metaflow-blueprints/sensor"
+URL_ANNOTATION = "metaflow-blueprints/webhook-url"
+
+#: Default delivery retries: a POST every 30 s (+ up to 10 % jitter) for at least an hour
+#: (120 sleeps of 30 s; wait.Backoff has no cap, factor 1 keeps the interval flat).
+BRIDGE_RETRY = RetryStrategy(steps=121, duration="30s", factor=1.0, jitter=0.1)
+#: Creating the dead-letter ConfigMap: a few quick retries against the Kubernetes API.
+DEAD_LETTER_RETRY = RetryStrategy(steps=5, duration="1s", factor=2.0, jitter=0.2)
 
 
 def default_webhook_url(namespace: str) -> str:
@@ -65,8 +79,9 @@ class MetaflowTarget:
     webhook_url: str
     event_bus: str = "default"
     auth_header: SecretKeyRef | None = None
-    retry: RetryStrategy = field(default_factory=RetryStrategy)
+    retry: RetryStrategy = BRIDGE_RETRY
     timeout_seconds: int = 10
+    service_account_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +166,7 @@ class Bridge:
             policy=StatusPolicy((200,)),
             retry_strategy=target.retry,
             at_least_once=True,
+            dlq_trigger=self.dead_letter_trigger(target),
         )
         return Sensor(
             name=self.sensor_name,
@@ -158,6 +174,42 @@ class Bridge:
             dependencies=[dependency],
             triggers=[trigger],
             event_bus_name=target.event_bus,
+            service_account_name=target.service_account_name,
             labels={**self.labels, **MANAGED_BY},
             annotations={EVENT_ANNOTATION: self.event},
+        )
+
+    def dead_letter_trigger(self, target: MetaflowTarget) -> Trigger:
+        """Create a ConfigMap holding the Metaflow event the webhook never accepted.
+
+        ``data``: ``name`` (the event), ``payload`` (the payload JSON exactly as posted,
+        minus ``id`` when the id comes from the event context) and then ``id``.
+        """
+        resource = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "generateName": DEAD_LETTER_PREFIX,
+                "namespace": target.namespace,
+                "labels": {**MANAGED_BY, DEAD_LETTER_LABEL: "true"},
+                "annotations": {
+                    EVENT_ANNOTATION: self.event,
+                    SENSOR_ANNOTATION: self.sensor_name,
+                    URL_ANNOTATION: target.webhook_url,
+                },
+            },
+            "data": {"name": self.event},
+        }
+        params = [
+            TriggerParameter(ParamSource(BRIDGE_DEPENDENCY, data_key="metaflow"), "data.payload")
+        ]
+        if self.id is None:
+            params.append(
+                TriggerParameter(ParamSource(BRIDGE_DEPENDENCY, context_key="id"), "data.id")
+            )
+        return Trigger(
+            name=DEAD_LETTER_TRIGGER,
+            action=K8sTrigger(resource=resource, operation="create", parameters=params),
+            retry_strategy=DEAD_LETTER_RETRY,
+            at_least_once=True,
         )

@@ -35,6 +35,10 @@ EPOCH = r"""def mfb_epoch:
 
 _DEFINITIONS = {"mfb_urldecode": URLDECODE, "mfb_epoch": EPOCH}
 
+#: Optional keys whose source is absent are left out, so the flow's Parameter default applies
+#: (Metaflow maps a present JSON null as the string "null").
+DROP_NULLS = "with_entries(select(.value != null))"
+
 #: The current time in whole seconds (replay pins ``now`` for reproducible output).
 NOW = "(now | floor)"
 
@@ -48,6 +52,8 @@ def envelope_program(
     target: str = "metaflow",
 ) -> str:
     """A jq program that keeps the event data and adds ``.<target>`` = the Metaflow payload.
+
+    Keys whose value is null are dropped from the payload (never posted as JSON null).
 
     ``fields`` maps payload keys to jq expressions over the event data. ``id_jq`` may be
     None when the trigger fills ``id`` from the event context instead.
@@ -65,7 +71,7 @@ def envelope_program(
     body = ",\n    ".join(entries)
     program = (
         f". as $e\n| ($e | {timestamp_jq}) as $ts\n"
-        f"| . + {{{json.dumps(target)}: {{\n    {body}\n  }}}}"
+        f"| . + {{{json.dumps(target)}: ({{\n    {body}\n  }} | {DROP_NULLS})}}"
     )
     full = f"{used}\n{program}" if used else program
     # One line: cdktf 0.21 renders newlines inside map attributes as broken HCL.

@@ -33,6 +33,11 @@ class ReplayResult:
         """The bodies posted by Metaflow bridge triggers, in firing order."""
         return [f["metaflow_event"] for f in self.fired if "metaflow_event" in f]
 
+    @property
+    def dead_letters(self) -> list[dict[str, Any]]:
+        """What ``dlqTrigger``s did after their trigger failed (``webhook_down=True``)."""
+        return [f for f in self.fired if "dead_letter_for" in f]
+
 
 def replay(
     stack: str | Path | Mapping[str, Any],
@@ -43,10 +48,13 @@ def replay(
     attributes: Mapping[str, str] | None = None,
     now: datetime | None = None,
     explain: bool = False,
+    webhook_down: bool = False,
 ) -> ReplayResult:
     """Wrap ``event`` as the chosen EventSource publishes it and evaluate every Sensor.
 
     ``explain`` fills :attr:`ReplayResult.explain` with per dependency/filter reasons.
+    ``webhook_down`` makes every http trigger fail all its retries: it lands in ``failed``
+    and its ``dlqTrigger`` (if any) fires instead (see :attr:`ReplayResult.dead_letters`).
     Raises :class:`ReplayError` on bad input and :class:`UnsupportedConstruct` when the
     stack needs something replay does not evaluate faithfully.
     """
@@ -65,7 +73,8 @@ def replay(
     notes.append(f"source {entry.name}: published event {built.id}")
     es_name = str(entry.eventsource.get("metadata", {}).get("name", ""))
     for sensor in stack_mod.manifests(parsed, "Sensor"):
-        _run_sensor(sensor, es_name, entry.event_name, built, when, result, notes)
+        _run_sensor(sensor, es_name, entry.event_name, built, when, result, notes,
+                    webhook_down)
     if explain:
         result.explain = notes
     return result
@@ -110,7 +119,8 @@ def _event_view(event: Event) -> dict[str, Any]:
 
 
 def _run_sensor(sensor: Mapping[str, Any], es_name: str, event_name: str, event: Event,
-                now: datetime, result: ReplayResult, notes: list[str]) -> None:
+                now: datetime, result: ReplayResult, notes: list[str],
+                webhook_down: bool = False) -> None:
     name = str((sensor.get("metadata") or {}).get("name", ""))
     spec = sensor.get("spec") or {}
     deps = list(spec.get("dependencies") or [])
@@ -143,12 +153,12 @@ def _run_sensor(sensor: Mapping[str, Any], es_name: str, event_name: str, event:
         delivered[dep_name] = current
     all_names = [str(d.get("name", "")) for d in deps]
     for trigger in spec.get("triggers") or []:
-        _run_trigger(sensor, name, trigger, all_names, delivered, result, notes)
+        _run_trigger(sensor, name, trigger, all_names, delivered, result, notes, webhook_down)
 
 
 def _run_trigger(sensor: Mapping[str, Any], sensor_name: str, trigger: Mapping[str, Any],
                  all_names: list[str], delivered: dict[str, Event], result: ReplayResult,
-                 notes: list[str]) -> None:
+                 notes: list[str], webhook_down: bool = False) -> None:
     template = trigger.get("template") or {}
     tname = str(template.get("name", ""))
     label = f"sensor {sensor_name} trigger {tname}"
@@ -175,6 +185,26 @@ def _run_trigger(sensor: Mapping[str, Any], sensor_name: str, trigger: Mapping[s
     except EvalError as exc:
         notes.append(f"{label}: fires but fails: {exc}")
         result.failed.append({"sensor": sensor_name, "trigger": tname, "error": str(exc)})
+        return
+    if webhook_down and rendered["kind"] == "http":
+        # listener.go: DoWithRetry(retryStrategy) fails, then the dlqTrigger runs on the
+        # same events.
+        error = "every attempt failed (webhook down): retries exhausted"
+        notes.append(f"{label}: {error}")
+        result.failed.append({"sensor": sensor_name, "trigger": tname, "error": error})
+        dlq = trigger.get("dlqTrigger")
+        if not dlq:
+            notes.append(f"{label}: no dlqTrigger: the event is acknowledged and lost")
+            return
+        try:
+            dead = triggers.render(sensor, dlq, events)
+        except EvalError as exc:
+            notes.append(f"{label}: dlqTrigger fails: {exc}")
+            result.failed.append({"sensor": sensor_name, "trigger": tname, "error": str(exc)})
+            return
+        dead["dead_letter_for"] = tname
+        notes.append(f"{label}: dlqTrigger fired ({dead['kind']})")
+        result.fired.append(dead)
         return
     notes.append(f"{label}: fired ({rendered['kind']})")
     result.fired.append(rendered)
