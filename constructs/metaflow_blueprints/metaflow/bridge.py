@@ -21,6 +21,7 @@ from metaflow_blueprints.argo import (
     ExprFilter,
     HttpTrigger,
     ParamSource,
+    RateLimit,
     RetryStrategy,
     SecretKeyRef,
     Sensor,
@@ -87,6 +88,8 @@ class Bridge:
     timestamp_jq: str = NOW
     filters: EventFilters | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
+    #: Argo trigger ``rateLimit``: at most this many Metaflow events per unit.
+    rate_limit: RateLimit | None = None
 
     def __post_init__(self) -> None:
         check_event(self.event)
@@ -151,6 +154,7 @@ class Bridge:
             policy=StatusPolicy((200,)),
             retry_strategy=target.retry,
             at_least_once=True,
+            rate_limit=self.rate_limit,
         )
         return Sensor(
             name=self.sensor_name,
