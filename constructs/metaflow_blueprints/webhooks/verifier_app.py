@@ -136,6 +136,7 @@ class VerifierHandler(BaseHTTPRequestHandler):
         """Never log the request line: the path is a secret."""
 
     def _answer(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+        sys.stderr.write(json.dumps({"vendor": self.config.vendor, "status": status}) + "\n")
         self.send_response_only(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -143,7 +144,6 @@ class VerifierHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
         self.close_connection = True
-        sys.stderr.write(json.dumps({"vendor": self.config.vendor, "status": status}) + "\n")
 
     def _error(self, status: int, reason: str) -> None:
         self._answer(status, json.dumps({"error": reason}).encode())
