@@ -213,7 +213,7 @@ class SignatureVerifier(Construct):
         container = d.DeploymentV1SpecTemplateSpecContainer(
             name="verifier",
             image=image,
-            image_pull_policy="IfNotPresent",
+            image_pull_policy="Always",
             command=["python", "-I", "-B", f"/app/{APP_FILE}"],
             env=[
                 d.DeploymentV1SpecTemplateSpecContainerEnv(name=k, value=v) for k, v in env.items()
