@@ -214,6 +214,23 @@ def test_irsa_trust_pins_sub_and_aud(aws_stack: dict[str, Any]) -> None:
     assert association["cluster_name"] == "ml-platform"
     assert association["service_account"] == "aws-curated-tables"
     assert association["namespace"] == "metaflow"
+    assert association["disable_session_tags"] is False
+
+
+def test_pod_identity_trust_is_pinned_by_session_tags(aws_stack: dict[str, Any]) -> None:
+    # Without these, any Pod Identity association in the account could assume the role.
+    (association,) = resources(aws_stack, "aws_eks_pod_identity_association").values()
+    role_name = association["role_arn"].split(".")[1]
+    role = resources(aws_stack, "aws_iam_role")[role_name]
+    (statement,) = json.loads(role["assume_role_policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+    assert statement["Action"] == ["sts:AssumeRole", "sts:TagSession"]
+    condition = statement["Condition"]["StringEquals"]
+    assert condition["aws:RequestTag/kubernetes-namespace"] == association["namespace"]
+    assert condition["aws:RequestTag/kubernetes-service-account"] == association["service_account"]
+    arn = _concrete(condition["aws:RequestTag/eks-cluster-arn"])
+    assert arn == "arn:aws:eks:us-east-1:123456789012:cluster/ml-platform"
+    assert condition["aws:SourceAccount"].startswith("${data.aws_caller_identity.")
 
 
 def test_pipe_source_parameters_and_role(aws_stack: dict[str, Any]) -> None:

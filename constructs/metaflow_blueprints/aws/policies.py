@@ -170,8 +170,28 @@ def irsa_trust(
     }
 
 
-def pod_identity_trust(*, account_id: str) -> Policy:
-    """Trust for EKS Pod Identity (the association names cluster, namespace and SA)."""
+def pod_identity_trust(
+    *,
+    account_id: str,
+    namespace: str,
+    service_account: str,
+    cluster_arn: str | None = None,
+) -> Policy:
+    """Trust for EKS Pod Identity, pinned by the session tags EKS adds to the request.
+
+    Without the tag conditions any Pod Identity association in the account could use the
+    role. EKS sets ``kubernetes-namespace``, ``kubernetes-service-account`` and
+    ``eks-cluster-arn`` (among others) as session tags, hence ``sts:TagSession``
+    (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html and pod-id-abac.html).
+    The association must keep session tags enabled.
+    """
+    tags = {
+        "aws:SourceAccount": account_id,
+        "aws:RequestTag/kubernetes-namespace": namespace,
+        "aws:RequestTag/kubernetes-service-account": service_account,
+    }
+    if cluster_arn is not None:
+        tags["aws:RequestTag/eks-cluster-arn"] = cluster_arn
     return {
         "Version": VERSION,
         "Statement": [
@@ -180,7 +200,7 @@ def pod_identity_trust(*, account_id: str) -> Policy:
                 "Effect": "Allow",
                 "Principal": {"Service": "pods.eks.amazonaws.com"},
                 "Action": ["sts:AssumeRole", "sts:TagSession"],
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                "Condition": {"StringEquals": tags},
             }
         ],
     }
