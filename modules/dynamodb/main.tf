@@ -169,7 +169,7 @@ resource "aws_sqs_queue_policy" "dynamodb_queue_dlq_policy_0556EB0B" {
 }
 
 resource "aws_sqs_queue_policy" "dynamodb_queue_policy_9713BB68" {
-  policy    = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"sqs:*\",\"Resource\":\"${aws_sqs_queue.dynamodb_queue_B08FDB88.arn}\",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}},{\"Sid\":\"AllowRole0\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"${aws_iam_role.dynamodb_pipe_role_BAB3BC5B.arn}\"},\"Action\":\"sqs:SendMessage\",\"Resource\":\"${aws_sqs_queue.dynamodb_queue_B08FDB88.arn}\"}]}"
+  policy    = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"sqs:*\",\"Resource\":\"${aws_sqs_queue.dynamodb_queue_B08FDB88.arn}\",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}},{\"Sid\":\"DenyReceiveExceptConsumers\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":[\"sqs:ReceiveMessage\",\"sqs:DeleteMessage\"],\"Resource\":\"${aws_sqs_queue.dynamodb_queue_B08FDB88.arn}\",\"Condition\":{\"ArnNotEquals\":{\"aws:PrincipalArn\":[\"${aws_iam_role.dynamodb_identity_role_3D2F52C3.arn}\"]}}},{\"Sid\":\"AllowRole0\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"${aws_iam_role.dynamodb_pipe_role_BAB3BC5B.arn}\"},\"Action\":\"sqs:SendMessage\",\"Resource\":\"${aws_sqs_queue.dynamodb_queue_B08FDB88.arn}\"}]}"
   queue_url = "${aws_sqs_queue.dynamodb_queue_B08FDB88.url}"
 }
 

@@ -129,6 +129,8 @@ def test_queue_policies_deny_plain_http_and_pin_producers(aws_stack: dict[str, A
             "Bool": {"aws:SecureTransport": "false"}
         }, name
         for statement in statements[1:]:
+            if statement["Sid"] == "DenyReceiveExceptConsumers":
+                continue  # test_queues_are_pinned_to_their_consumer_role
             assert statement["Action"] == "sqs:SendMessage"
             principal = statement["Principal"]
             producers[name] = principal
@@ -140,6 +142,31 @@ def test_queue_policies_deny_plain_http_and_pin_producers(aws_stack: dict[str, A
     assert by_blueprint["curated_tables"] == {"Service": "events.amazonaws.com"}
     assert by_blueprint["new_orders"]["AWS"].startswith("${aws_iam_role.new_orders_pipe_role_")
     assert len(producers) == 3  # DLQ policies allow nobody to send
+
+
+def test_queues_are_pinned_to_their_consumer_role(aws_stack: dict[str, Any]) -> None:
+    # Another same-account principal with sqs:* in IAM still cannot receive or delete:
+    # an explicit Deny in the queue policy wins.
+    roles = resources(aws_stack, "aws_iam_role")
+    pinned = {}
+    for name, policy in resources(aws_stack, "aws_sqs_queue_policy").items():
+        statements = json.loads(policy["policy"])["Statement"]
+        denies = [s for s in statements if s["Sid"] == "DenyReceiveExceptConsumers"]
+        if "dlq" in name:
+            assert denies == [], name  # the DLQ is read by operators, not by the consumer
+            continue
+        (deny,) = denies
+        assert deny["Effect"] == "Deny" and deny["Principal"] == "*"
+        assert deny["Action"] == ["sqs:ReceiveMessage", "sqs:DeleteMessage"]
+        (arn,) = deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]
+        role = arn.removeprefix("${aws_iam_role.").removesuffix(".arn}")
+        assert role in roles, arn
+        pinned[name.split("_queue_")[0]] = roles[role]["name"]
+    assert pinned == {
+        "raw_uploads": "aws-raw-uploads",
+        "curated_tables": "aws-curated-tables",
+        "new_orders": "aws-new-orders",
+    }
 
 
 def test_notification_waits_for_the_queue_policy(aws_stack: dict[str, Any]) -> None:

@@ -269,6 +269,7 @@ class DynamoDbToMetaflow(Construct):
             kms_key_arn=queue_key,
             event_name=event_name,
             bridge=bridge,
+            queue=self.queue,
         )
         self.identity = parts.identity
         self.role = parts.identity.role

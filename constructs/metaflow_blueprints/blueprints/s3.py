@@ -237,6 +237,7 @@ class S3ToMetaflow(Construct):
             kms_key_arn=consumer_key,
             event_name=event_name,
             bridge=bridge,
+            queue=self.queue,
         )
         self.identity = parts.identity
         self.role = parts.identity.role

@@ -116,8 +116,12 @@ def build_sqs_source(
     kms_key_arn: str | None,
     event_name: str,
     bridge: Bridge,
+    queue: EventQueue | None = None,
 ) -> SqsSourceParts:
-    """Identity (ids ``identity``), EventSource (``event_source``) and bridge (``sensor``)."""
+    """Identity (ids ``identity``), EventSource (``event_source``) and bridge (``sensor``).
+
+    With the blueprint's own ``queue``, the consumer role is pinned on it
+    (:meth:`EventQueue.allow_consumer`)."""
     check_consumer(consumer)
     namespace = metaflow.namespace
     identity = SqsConsumerIdentity(
@@ -130,6 +134,8 @@ def build_sqs_source(
         kms_key_arn=kms_key_arn,
         labels=MANAGED_BY,
     )
+    if queue is not None and identity.role is not None:
+        queue.allow_consumer(identity.role.arn)
     sqs = SqsEvent(
         queue=queue_name,
         region=AwsContext.of(scope).region,
