@@ -21,6 +21,8 @@ NGINX_LIMIT_RPS = "nginx.ingress.kubernetes.io/limit-rps"
 NGINX_BODY_SIZE = "nginx.ingress.kubernetes.io/proxy-body-size"
 #: AWS Load Balancer Controller's allowlist (security-group inbound rules).
 ALB_ALLOWLIST = "alb.ingress.kubernetes.io/inbound-cidrs"
+#: Says that TLS ends in front of the Ingress (``tls="upstream"``).
+TLS_UPSTREAM_ANNOTATION = "metaflow-blueprints.io/tls"
 #: Controllers whose annotations we know; ``class_name`` values that imply one.
 Controller = Literal["nginx", "alb"]
 KNOWN_CLASSES: dict[str, Controller] = {"nginx": "nginx", "ingress-nginx": "nginx", "alb": "alb"}
@@ -199,6 +201,9 @@ class WebhookIngress:
 
     def all_annotations(self) -> dict[str, str]:
         out = dict(self.annotations)
+        if self.tls == "upstream":
+            # Read by the CKV_MFB_1 checkov check (metaflow_blueprints.checkov_checks).
+            out[TLS_UPSTREAM_ANNOTATION] = "upstream"
         controller = self.resolved_controller()
         if self.allowed_source_ranges:
             key = ALB_ALLOWLIST if controller == "alb" else NGINX_ALLOWLIST
@@ -248,7 +253,10 @@ class WebhookIngressResource(Construct):
             self,
             "ingress",
             metadata=ing.IngressV1Metadata(
-                name=name, namespace=namespace, annotations=props.all_annotations() or None
+                name=name,
+                namespace=namespace,
+                annotations=props.all_annotations() or None,
+                labels={"app.kubernetes.io/managed-by": "metaflow-blueprints"},
             ),
             spec=ing.IngressV1Spec(
                 ingress_class_name=props.class_name,
