@@ -202,3 +202,19 @@ def test_example_flows_map_exactly_the_payload_keys_sent(
     trigger = _trigger_of(REPO / "examples" / "flows" / flow)
     assert trigger["name"] == event
     assert sorted(trigger["parameters"].values()) == sorted(sent)
+
+
+def test_the_docs_usage_snippet_runs_verbatim() -> None:
+    from metaflow_blueprints.runtime import TerraformStack, synth_stack
+    from tests.helpers import resources
+
+    text = (REPO / "docs" / "webhooks.md").read_text()
+    snippet = text.split("```python\n", 1)[1].split("```", 1)[0]
+    stack = TerraformStack(App(), "docs")
+    namespace: dict[str, Any] = {"stack": stack}
+    exec(compile(snippet, "docs/webhooks.md", "exec"), namespace)
+    terraform = synth_stack(stack)
+    # Both vendors end up behind a verifier: dbt by its secret, Fivetran by registration.
+    assert len(resources(terraform, "kubernetes_deployment_v1")) == 2
+    for ingress in resources(terraform, "kubernetes_ingress_v1").values():
+        assert ingress["spec"]["tls"][0]["secret_name"] == "hooks-example-com-tls"
