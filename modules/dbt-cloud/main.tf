@@ -103,6 +103,9 @@ variable "webhook_url" {
 
 resource "kubernetes_ingress_v1" "dbt_cloud_ingress_FC81A4FB" {
   metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
     name      = "${var.name}"
     namespace = "${var.namespace}"
   }

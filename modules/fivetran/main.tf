@@ -94,6 +94,9 @@ variable "webhook_url" {
 
 resource "kubernetes_ingress_v1" "fivetran_ingress_27C147CA" {
   metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
     name      = "${var.name}"
     namespace = "${var.namespace}"
   }

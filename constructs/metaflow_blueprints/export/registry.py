@@ -758,8 +758,8 @@ def vendor_outputs() -> tuple[Output, ...]:
 
 VENDOR_NOTES = (
     "Authentication is the unguessable URL path (32 random bytes): read "
-    "docs/webhooks.md before exposing it. No source-IP allowlist, annotations or signing "
-    "secret Secret (`allowed_source_ranges`, `annotations`, `signing_secret` need the "
+    "docs/webhooks.md before exposing it. No signature verifier, source-IP allowlist or "
+    "annotations (`signing_secret`, `allowed_source_ranges`, `annotations` need the "
     "construct).",
     "The webhook is not registered with the vendor (no vendor provider in this module, "
     "`register_webhook` needs the construct): pass `module.<name>.external_url` to a "
