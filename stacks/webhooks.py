@@ -4,6 +4,11 @@ Settings (``MFB_SETTINGS`` JSON, merged one level deep): the generic webhook rea
 ``webhook`` like the ``webhook`` stack; ``dbt_cloud`` and ``fivetran`` default to
 :data:`DBT_CLOUD` and :data:`FIVETRAN`. The allowlists below are documentation ranges
 (TEST-NET): replace them with the vendors' published egress addresses for your region.
+
+Both vendor webhooks verify signatures: their signing secrets are the sensitive Terraform
+variables ``dbt_cloud_signing_secret`` and ``fivetran_signing_secret`` (``terraform apply
+-var ...`` or ``TF_VAR_...``), never literals in ``cdk.tf.json``, and a verifier Deployment
+checks every delivery before it reaches the EventSource.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from typing import Any
 
 from metaflow_blueprints.blueprints.dbt_cloud import DbtCloudToMetaflow
 from metaflow_blueprints.blueprints.fivetran import FivetranToMetaflow
-from metaflow_blueprints.runtime import Construct, TerraformStack
+from metaflow_blueprints.runtime import Construct, TerraformStack, TerraformVariable
 from stacks.common import kubernetes_and_random, metaflow_events
 from stacks.webhook import data_updated_webhook, ingress
 
@@ -58,6 +63,7 @@ class WebhooksStack(TerraformStack):
             statuses=tuple(dbt["statuses"]),
             ingress=ingress(hook, dbt["allowed_source_ranges"]),
             register_webhook=dbt["register_webhook"],
+            signing_secret=None if dbt["register_webhook"] else _secret(self, "dbt_cloud"),
         )
         FivetranToMetaflow(
             self,
@@ -69,4 +75,18 @@ class WebhooksStack(TerraformStack):
             statuses=tuple(fivetran["statuses"]),
             ingress=ingress(hook, fivetran["allowed_source_ranges"]),
             register_webhook=fivetran["register_webhook"],
+            signing_secret=_secret(self, "fivetran"),
         )
+
+
+def _secret(stack: Construct, vendor: str) -> str:
+    """A sensitive variable for a vendor's signing secret."""
+    variable = TerraformVariable(
+        stack,
+        f"{vendor}_signing_secret",
+        type="string",
+        sensitive=True,
+        nullable=False,
+        description=f"Signing secret of the {vendor} webhook (the vendor shows it).",
+    )
+    return str(variable.string_value)

@@ -65,7 +65,10 @@ def checkov_failures(
     """Run checkov (framework terraform_json) on ``terraform``; return failed check lines.
 
     ``skip`` maps check ids to the reason they do not apply: every skip is justified here.
+    The custom checks of :mod:`metaflow_blueprints.checkov_checks` run too.
     """
+    from metaflow_blueprints import checkov_checks
+
     checkov = shutil.which("checkov", path=str(Path(sys.executable).parent))
     if checkov is None:
         pytest.fail("checkov is not installed in the test environment")
@@ -81,6 +84,9 @@ def checkov_failures(
         "json",
         "--quiet",
         "--skip-download",
+        # The library's own checks (Ingress in front of Argo webhooks: TLS, authentication).
+        "--external-checks-dir",
+        checkov_checks.directory(),
     ]
     if skip:
         command += ["--skip-check", ",".join(sorted(skip))]

@@ -47,6 +47,10 @@ BAD: dict[str, list[Any]] = {
     "RetryStrategy | None": ["5", 5],
     "SecretKeyRef | None": ["secret", 1],
     "WebhookIngress | None": ["hooks.example.com", 1],
+    "RateLimit | None": [5, "10/minute"],
+    "int | None": ["5", 1.5, True, NAN],
+    "bool | None": ["yes", 1],
+    "str | SecretKeyRef | None": [123, ["x"], b"bytes"],
     "Any": [],  # PubSubToMetaflow.topic: a Terraform topic resource (checked below)
 }
 

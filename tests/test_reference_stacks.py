@@ -49,3 +49,33 @@ def test_no_provider_credentials_or_secrets_in_plain_outputs(
         text = json.dumps(output["value"])
         if any(marker in text for marker in ("random_password", "random_id", "token")):
             assert output.get("sensitive") is True, output_id
+
+
+#: Attributes that hold secret material, by resource type (a value must be a Terraform
+#: expression, never a literal written into cdk.tf.json).
+SECRET_ATTRIBUTES = {"fivetran_webhook": ("secret",), "dbtcloud_webhook": ()}
+#: Literal secrets the tests and docs use as examples: none may appear in any stack.
+KNOWN_LITERALS = ("t0ken", "hm4c", "user-s3cret", "secret-token", "My$ecret@12345678")
+
+
+@pytest.mark.parametrize("name", sorted(STACKS))
+def test_no_literal_secret_in_synthesized_json(
+    name: str, synthesized: dict[str, dict[str, Any]]
+) -> None:
+    terraform = synthesized[name]
+    text = json.dumps(terraform)
+    for literal in KNOWN_LITERALS:
+        assert literal not in text, literal
+    resources = terraform.get("resource", {})
+    for address, secret in resources.get("kubernetes_secret_v1", {}).items():
+        for key, value in {**secret.get("data", {}), **secret.get("string_data", {})}.items():
+            # "Bearer ${var.x}" is fine: the secret part is an expression.
+            assert "${" in value, (address, key)
+            assert value.replace("Bearer ", "", 1).startswith("${"), (address, key)
+    for type_, attributes in SECRET_ATTRIBUTES.items():
+        for address, resource in resources.get(type_, {}).items():
+            for attribute in attributes:
+                assert str(resource[attribute]).startswith("${"), (address, attribute)
+    for variable_name, variable in terraform.get("variable", {}).items():
+        if variable.get("sensitive"):
+            assert "default" not in variable, variable_name

@@ -21,6 +21,7 @@ from metaflow_blueprints.replay.testing import (
     replay_events,
     stack_from_manifests,
 )
+from metaflow_blueprints.runtime import TerraformVariable
 from metaflow_blueprints.webhooks.ingress import NGINX_ALLOWLIST, WebhookIngress
 from tests.helpers import REPO, checkov_failures, manifests, resources, synth
 
@@ -186,8 +187,9 @@ def test_bring_your_own_token_secret() -> None:
 
 def test_metaflow_webhook_auth_token_becomes_a_bearer_header_secret() -> None:
     def build(stack: Any) -> None:
+        token = TerraformVariable(stack, "metaflow_token", type="string", sensitive=True)
         metaflow = MetaflowEvents(
-            stack, "metaflow", namespace="metaflow", webhook_auth_token="t0ken"
+            stack, "metaflow", namespace="metaflow", webhook_auth_token=token.string_value
         )
         _build(stack, metaflow=metaflow)
 
@@ -196,7 +198,7 @@ def test_metaflow_webhook_auth_token_becomes_a_bearer_header_secret() -> None:
         s["metadata"]["name"]: s for s in resources(terraform, "kubernetes_secret_v1").values()
     }
     auth = secrets["mfb-test-metaflow-auth"]
-    assert auth["data"] == {"authorization": "Bearer t0ken"}
+    assert auth["data"] == {"authorization": "Bearer ${var.metaflow_token}"}
     (sensor,) = manifests(terraform, "Sensor")
     header = sensor["spec"]["triggers"][0]["template"]["http"]["secureHeaders"][0]
     assert header == {
@@ -252,6 +254,10 @@ def test_ingress_and_metaflow_errors() -> None:
 
     with pytest.raises(BlueprintError, match="webhook_auth_secret/webhook_auth_token"):
         synth(both)
+    with pytest.raises(BlueprintError) as error:
+        synth(lambda stack: MetaflowEvents(stack, "m", webhook_auth_token="t0ken-literal"))
+    assert error.value.field == "webhook_auth_token"
+    assert "t0ken-literal" not in str(error.value)
     with pytest.raises(BlueprintError) as error:
         synth(lambda stack: MetaflowEvents(stack, "m", namespace="Bad_NS"))
     assert error.value.field == "namespace"

@@ -37,8 +37,9 @@ class MetaflowEvents(Construct):
         ``http://argo-events-webhook-eventsource-svc.<namespace>:12000/metaflow-event``.
     :param webhook_auth_secret: existing Secret key (in ``namespace``) holding the complete
         ``Authorization`` header value, ``Bearer <token>``, for a webhook with ``authSecret``.
-    :param webhook_auth_token: the bearer token itself (typically a sensitive
-        ``TerraformVariable``); a Secret holding ``Bearer <token>`` is created. Not with
+    :param webhook_auth_token: the bearer token as a Terraform value (a sensitive
+        ``TerraformVariable``); a Secret holding ``Bearer <token>`` is created. A literal
+        string is refused (it would be written into ``cdk.tf.json``). Not with
         ``webhook_auth_secret``. Default: no auth header (webhook without ``authSecret``).
     :param retry: backoff for delivering to the webhook. Default ``BRIDGE_RETRY``: a POST
         every 30 s (+0-10 % jitter), 121 attempts, so at least 3600 s before the event
@@ -76,6 +77,15 @@ class MetaflowEvents(Construct):
                 "webhook_auth_secret/webhook_auth_token",
                 (webhook_auth_secret, "<token>"),
                 "give one or neither: an existing Secret, or a token to store in a new one.",
+            )
+        if webhook_auth_token is not None and not is_unresolved(webhook_auth_token):
+            raise BlueprintError(
+                "webhook_auth_token",
+                "<literal string hidden>",
+                "is a literal: it would be written in plain text into cdk.tf.json.",
+                "Pass a sensitive TerraformVariable's value (TerraformVariable(stack, 'x', "
+                "type='string', sensitive=True).string_value), or webhook_auth_secret= an "
+                "existing Secret key.",
             )
         if not is_unresolved(event_bus):
             check_object_name("event_bus", event_bus)

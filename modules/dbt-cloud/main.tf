@@ -42,8 +42,12 @@ variable "host" {
   type        = string
   description = "Public host name of the Ingress the vendor calls, e.g. `hooks.example.com`."
   validation {
-    condition     = var.host == null || (can(regex("^[^/:]+$", var.host)))
-    error_message = "host must be a bare host name (no scheme, path or port)."
+    condition     = var.host == null || (can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", var.host)) && try(length(var.host), 0) <= 253)
+    error_message = "host must be a bare lower-case DNS name of at most 253 characters (no scheme, port, path, spaces or wildcard)."
+  }
+  validation {
+    condition     = var.host == null || (can(regex("[a-z][-a-z0-9]*$", var.host)))
+    error_message = "host must be a DNS name, not an IP address."
   }
 }
 
@@ -51,12 +55,20 @@ variable "tls_secret_name" {
   type        = string
   description = "Secret with the TLS certificate for `host`. Default (null): the Ingress controller's default certificate (the TLS block is always written; the URL is https)."
   default     = null
+  validation {
+    condition     = var.tls_secret_name == null || (can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", var.tls_secret_name)) && try(length(var.tls_secret_name), 0) <= 253)
+    error_message = "tls_secret_name is not a valid Kubernetes object name (lower-case DNS-1123 subdomain)."
+  }
 }
 
 variable "ingress_class_name" {
   type        = string
   description = "IngressClass of the Ingress. Default (null): the cluster's default."
   default     = null
+  validation {
+    condition     = var.ingress_class_name == null || (can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", var.ingress_class_name)) && try(length(var.ingress_class_name), 0) <= 253)
+    error_message = "ingress_class_name is not a valid Kubernetes object name (lower-case DNS-1123 subdomain)."
+  }
 }
 
 variable "namespace" {
@@ -91,6 +103,9 @@ variable "webhook_url" {
 
 resource "kubernetes_ingress_v1" "dbt_cloud_ingress_FC81A4FB" {
   metadata {
+    labels = {
+      "app.kubernetes.io/managed-by" = "metaflow-blueprints"
+    }
     name      = var.name
     namespace = var.namespace
   }
@@ -393,7 +408,7 @@ resource "kubernetes_role_binding_v1" "metaflow_dead_letters_binding_AC18D3FD" {
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
     name      = "mfb-dbt-cloud-metaflow-bridge"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
   role_ref {
     api_group = "rbac.authorization.k8s.io"
@@ -403,7 +418,7 @@ resource "kubernetes_role_binding_v1" "metaflow_dead_letters_binding_AC18D3FD" {
   subject {
     kind      = "ServiceAccount"
     name      = "mfb-dbt-cloud-metaflow-bridge"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
 }
 
@@ -413,7 +428,7 @@ resource "kubernetes_role_v1" "metaflow_dead_letters_role_C41BECED" {
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
     name      = "mfb-dbt-cloud-metaflow-bridge"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
   rule {
     api_groups = [
@@ -435,7 +450,7 @@ resource "kubernetes_service_account_v1" "metaflow_dead_letters_account_service_
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
     name      = "mfb-dbt-cloud-metaflow-bridge"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
 }
 

@@ -169,7 +169,7 @@ resource "aws_sqs_queue_policy" "dynamodb_queue_dlq_policy_0556EB0B" {
 }
 
 resource "aws_sqs_queue_policy" "dynamodb_queue_policy_9713BB68" {
-  policy    = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"sqs:*\",\"Resource\":\"${aws_sqs_queue.dynamodb_queue_B08FDB88.arn}\",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}},{\"Sid\":\"AllowRole0\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"${aws_iam_role.dynamodb_pipe_role_BAB3BC5B.arn}\"},\"Action\":\"sqs:SendMessage\",\"Resource\":\"${aws_sqs_queue.dynamodb_queue_B08FDB88.arn}\"}]}"
+  policy    = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"sqs:*\",\"Resource\":\"${aws_sqs_queue.dynamodb_queue_B08FDB88.arn}\",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}},{\"Sid\":\"DenyReceiveExceptConsumers\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":[\"sqs:ReceiveMessage\",\"sqs:DeleteMessage\"],\"Resource\":\"${aws_sqs_queue.dynamodb_queue_B08FDB88.arn}\",\"Condition\":{\"ArnNotEquals\":{\"aws:PrincipalArn\":[\"${aws_iam_role.dynamodb_identity_role_3D2F52C3.arn}\"]}}},{\"Sid\":\"AllowRole0\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"${aws_iam_role.dynamodb_pipe_role_BAB3BC5B.arn}\"},\"Action\":\"sqs:SendMessage\",\"Resource\":\"${aws_sqs_queue.dynamodb_queue_B08FDB88.arn}\"}]}"
   queue_url = aws_sqs_queue.dynamodb_queue_B08FDB88.url
 }
 
@@ -417,7 +417,7 @@ resource "kubernetes_role_binding_v1" "metaflow_dead_letters_binding_AC18D3FD" {
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
     name      = "mfb-dynamodb-metaflow-bridge"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
   role_ref {
     api_group = "rbac.authorization.k8s.io"
@@ -427,7 +427,7 @@ resource "kubernetes_role_binding_v1" "metaflow_dead_letters_binding_AC18D3FD" {
   subject {
     kind      = "ServiceAccount"
     name      = "mfb-dynamodb-metaflow-bridge"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
 }
 
@@ -437,7 +437,7 @@ resource "kubernetes_role_v1" "metaflow_dead_letters_role_C41BECED" {
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
     name      = "mfb-dynamodb-metaflow-bridge"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
   rule {
     api_groups = [
@@ -473,7 +473,7 @@ resource "kubernetes_service_account_v1" "metaflow_dead_letters_account_service_
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
     name      = "mfb-dynamodb-metaflow-bridge"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
 }
 

@@ -482,7 +482,7 @@ resource "kubernetes_role_binding_v1" "metaflow_dead_letters_binding_AC18D3FD" {
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
     name      = "mfb-gcs-metaflow-bridge"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
   role_ref {
     api_group = "rbac.authorization.k8s.io"
@@ -492,7 +492,7 @@ resource "kubernetes_role_binding_v1" "metaflow_dead_letters_binding_AC18D3FD" {
   subject {
     kind      = "ServiceAccount"
     name      = "mfb-gcs-metaflow-bridge"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
 }
 
@@ -502,7 +502,7 @@ resource "kubernetes_role_v1" "metaflow_dead_letters_role_C41BECED" {
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
     name      = "mfb-gcs-metaflow-bridge"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
   rule {
     api_groups = [
@@ -538,7 +538,7 @@ resource "kubernetes_service_account_v1" "metaflow_dead_letters_account_service_
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
     name      = "mfb-gcs-metaflow-bridge"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
 }
 

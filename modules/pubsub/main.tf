@@ -396,7 +396,7 @@ resource "kubernetes_role_binding_v1" "metaflow_dead_letters_binding_AC18D3FD" {
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
     name      = "mfb-pubsub-metaflow-bridge"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
   role_ref {
     api_group = "rbac.authorization.k8s.io"
@@ -406,7 +406,7 @@ resource "kubernetes_role_binding_v1" "metaflow_dead_letters_binding_AC18D3FD" {
   subject {
     kind      = "ServiceAccount"
     name      = "mfb-pubsub-metaflow-bridge"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
 }
 
@@ -416,7 +416,7 @@ resource "kubernetes_role_v1" "metaflow_dead_letters_role_C41BECED" {
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
     name      = "mfb-pubsub-metaflow-bridge"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
   rule {
     api_groups = [
@@ -438,7 +438,7 @@ resource "kubernetes_service_account_v1" "metaflow_dead_letters_account_service_
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
     name      = "mfb-pubsub-metaflow-bridge"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
 }
 

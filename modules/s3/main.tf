@@ -169,7 +169,7 @@ resource "aws_sqs_queue_policy" "s3_queue_dlq_policy_B109DE20" {
 }
 
 resource "aws_sqs_queue_policy" "s3_queue_policy_C61D02C6" {
-  policy    = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"sqs:*\",\"Resource\":\"${aws_sqs_queue.s3_queue_D0789BCD.arn}\",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}},{\"Sid\":\"AllowService0\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"events.amazonaws.com\"},\"Action\":\"sqs:SendMessage\",\"Resource\":\"${aws_sqs_queue.s3_queue_D0789BCD.arn}\",\"Condition\":{\"ArnEquals\":{\"aws:SourceArn\":\"${aws_cloudwatch_event_rule.s3_rule_F15DF8A9.arn}\"},\"StringEquals\":{\"aws:SourceAccount\":\"${data.aws_caller_identity.mfb_aws_context_account_B6B247A3.account_id}\"}}}]}"
+  policy    = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"sqs:*\",\"Resource\":\"${aws_sqs_queue.s3_queue_D0789BCD.arn}\",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}},{\"Sid\":\"DenyReceiveExceptConsumers\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":[\"sqs:ReceiveMessage\",\"sqs:DeleteMessage\"],\"Resource\":\"${aws_sqs_queue.s3_queue_D0789BCD.arn}\",\"Condition\":{\"ArnNotEquals\":{\"aws:PrincipalArn\":[\"${aws_iam_role.s3_identity_role_2F651903.arn}\"]}}},{\"Sid\":\"AllowService0\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"events.amazonaws.com\"},\"Action\":\"sqs:SendMessage\",\"Resource\":\"${aws_sqs_queue.s3_queue_D0789BCD.arn}\",\"Condition\":{\"ArnEquals\":{\"aws:SourceArn\":\"${aws_cloudwatch_event_rule.s3_rule_F15DF8A9.arn}\"},\"StringEquals\":{\"aws:SourceAccount\":\"${data.aws_caller_identity.mfb_aws_context_account_B6B247A3.account_id}\"}}}]}"
   queue_url = aws_sqs_queue.s3_queue_D0789BCD.url
 }
 
@@ -435,7 +435,7 @@ resource "kubernetes_role_binding_v1" "metaflow_dead_letters_binding_AC18D3FD" {
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
     name      = "mfb-s3-metaflow-bridge"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
   role_ref {
     api_group = "rbac.authorization.k8s.io"
@@ -445,7 +445,7 @@ resource "kubernetes_role_binding_v1" "metaflow_dead_letters_binding_AC18D3FD" {
   subject {
     kind      = "ServiceAccount"
     name      = "mfb-s3-metaflow-bridge"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
 }
 
@@ -455,7 +455,7 @@ resource "kubernetes_role_v1" "metaflow_dead_letters_role_C41BECED" {
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
     name      = "mfb-s3-metaflow-bridge"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
   rule {
     api_groups = [
@@ -477,7 +477,7 @@ resource "kubernetes_service_account_v1" "metaflow_dead_letters_account_service_
       "app.kubernetes.io/managed-by" = "metaflow-blueprints"
     }
     name      = "mfb-s3-metaflow-bridge"
-    namespace = "${var.namespace}"
+    namespace = var.namespace
   }
 }
 

@@ -131,6 +131,8 @@ def test_queue_policies_deny_plain_http_and_pin_producers(aws_stack: dict[str, A
             "Bool": {"aws:SecureTransport": "false"}
         }, name
         for statement in statements[1:]:
+            if statement["Sid"] == "DenyReceiveExceptConsumers":
+                continue  # test_queues_are_pinned_to_their_consumer_role
             assert statement["Action"] == "sqs:SendMessage"
             principal = statement["Principal"]
             producers[name] = principal
@@ -142,6 +144,31 @@ def test_queue_policies_deny_plain_http_and_pin_producers(aws_stack: dict[str, A
     assert by_blueprint["curated_tables"] == {"Service": "events.amazonaws.com"}
     assert by_blueprint["new_orders"]["AWS"].startswith("${aws_iam_role.new_orders_pipe_role_")
     assert len(producers) == 3  # DLQ policies allow nobody to send
+
+
+def test_queues_are_pinned_to_their_consumer_role(aws_stack: dict[str, Any]) -> None:
+    # Another same-account principal with sqs:* in IAM still cannot receive or delete:
+    # an explicit Deny in the queue policy wins.
+    roles = resources(aws_stack, "aws_iam_role")
+    pinned = {}
+    for name, policy in resources(aws_stack, "aws_sqs_queue_policy").items():
+        statements = json.loads(policy["policy"])["Statement"]
+        denies = [s for s in statements if s["Sid"] == "DenyReceiveExceptConsumers"]
+        if "dlq" in name:
+            assert denies == [], name  # the DLQ is read by operators, not by the consumer
+            continue
+        (deny,) = denies
+        assert deny["Effect"] == "Deny" and deny["Principal"] == "*"
+        assert deny["Action"] == ["sqs:ReceiveMessage", "sqs:DeleteMessage"]
+        (arn,) = deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]
+        role = arn.removeprefix("${aws_iam_role.").removesuffix(".arn}")
+        assert role in roles, arn
+        pinned[name.split("_queue_")[0]] = roles[role]["name"]
+    assert pinned == {
+        "raw_uploads": "aws-raw-uploads",
+        "curated_tables": "aws-curated-tables",
+        "new_orders": "aws-new-orders",
+    }
 
 
 def test_notification_waits_for_the_queue_policy(aws_stack: dict[str, Any]) -> None:
@@ -218,6 +245,23 @@ def test_irsa_trust_pins_sub_and_aud(aws_stack: dict[str, Any]) -> None:
     assert association["cluster_name"] == "ml-platform"
     assert association["service_account"] == "aws-curated-tables"
     assert association["namespace"] == "metaflow"
+    assert association["disable_session_tags"] is False
+
+
+def test_pod_identity_trust_is_pinned_by_session_tags(aws_stack: dict[str, Any]) -> None:
+    # Without these, any Pod Identity association in the account could assume the role.
+    (association,) = resources(aws_stack, "aws_eks_pod_identity_association").values()
+    role_name = association["role_arn"].split(".")[1]
+    role = resources(aws_stack, "aws_iam_role")[role_name]
+    (statement,) = json.loads(role["assume_role_policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+    assert statement["Action"] == ["sts:AssumeRole", "sts:TagSession"]
+    condition = statement["Condition"]["StringEquals"]
+    assert condition["aws:RequestTag/kubernetes-namespace"] == association["namespace"]
+    assert condition["aws:RequestTag/kubernetes-service-account"] == association["service_account"]
+    arn = _concrete(condition["aws:RequestTag/eks-cluster-arn"])
+    assert arn == "arn:aws:eks:us-east-1:123456789012:cluster/ml-platform"
+    assert condition["aws:SourceAccount"].startswith("${data.aws_caller_identity.")
 
 
 def test_pipe_source_parameters_and_role(aws_stack: dict[str, Any]) -> None:

@@ -165,6 +165,12 @@ def _host(value: str) -> None:
     WebhookIngress(host=value)
 
 
+def _ingress_prop(prop: str, value: str) -> None:
+    from metaflow_blueprints.webhooks.ingress import WebhookIngress
+
+    WebhookIngress(host="hooks.example.com", **{prop: value})
+
+
 def _webhook_url(value: str) -> None:
     from metaflow_blueprints.metaflow_events import MetaflowEvents
     from metaflow_blueprints.runtime import App, TerraformStack
@@ -252,7 +258,21 @@ CASES: dict[str, tuple[Callable[[str], object], list[str], list[str]]] = {
         ["orders", "goo", "projects/acme-ml-prod/topics/orders", "A.b~c+d%e_f"],
     ),
     "account_id": (_dbt_account, ["", "12a", "-1", "1 2", "0x1"], ["43786", "0"]),
-    "host": (_host, ["", "https://h", "h:443", "h/x"], ["hooks.example.com", "localhost"]),
+    "host": (
+        _host,
+        ["", "https://h", "h:443", "h/x", "*.example.com", "203.0.113.7", "a b", "a" * 254],
+        ["hooks.example.com", "localhost", "a-1.b2.example"],
+    ),
+    "tls_secret_name": (
+        lambda v: _ingress_prop("tls_secret_name", v),
+        ["Bad_Name", "a b", "-a", "a" * 254],
+        ["hooks-tls", "a.b", ("a" * 61 + ".") * 4 + "a"],
+    ),
+    "ingress_class_name": (
+        lambda v: _ingress_prop("class_name", v),
+        ["Nginx", "a b", "a_b"],
+        ["nginx", "alb", "internet-facing"],
+    ),
 }
 
 

@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 
+from metaflow_blueprints.argo import SecretKeyRef
 from metaflow_blueprints.blueprints.base import event_key
 from metaflow_blueprints.blueprints.dbt_cloud import DbtCloudToMetaflow
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.replay.testing import assert_no_trigger, replay_events
+from metaflow_blueprints.runtime import TerraformVariable
 from metaflow_blueprints.webhooks.ingress import WebhookIngress
 from tests.helpers import REPO, manifests, resources, synth
 
@@ -150,7 +152,10 @@ def test_register_webhook_creates_the_vendor_resource_and_stores_its_secret() ->
     terraform = synth(build)
     (hook,) = resources(terraform, "dbtcloud_webhook").values()
     (random_id,) = resources(terraform, "random_id")
-    assert hook["client_url"] == f"https://hooks.example.com/test-dbt/${{sensitive(random_id.{random_id}.hex)}}"
+    assert (
+        hook["client_url"]
+        == f"https://hooks.example.com/test-dbt/${{sensitive(random_id.{random_id}.hex)}}"
+    )
     assert hook["event_types"] == ["job.run.completed"]
     assert hook["job_ids"] == ["302418"]
     assert hook["active"] is True
@@ -159,21 +164,97 @@ def test_register_webhook_creates_the_vendor_resource_and_stores_its_secret() ->
     (hook_id,) = resources(terraform, "dbtcloud_webhook")
     assert secret["metadata"]["name"] == "test-dbt-signing"
     assert secret["data"] == {"secret": f"${{dbtcloud_webhook.{hook_id}.hmac_secret}}"}
-    # Stored for a verifying proxy only: the EventSource does not reference it.
+    # The EventSource does not reference it; the verifier mounts it and the Ingress
+    # routes to the verifier (signature checking is on by default with a known secret).
     (source,) = manifests(terraform, "EventSource")
     assert "test-dbt-signing" not in json.dumps(source)
+    (deployment,) = resources(terraform, "kubernetes_deployment_v1").values()
+    assert deployment["spec"]["template"]["spec"]["volume"][1]["secret"]["secret_name"] == (
+        "test-dbt-signing"
+    )
+    (ingress,) = resources(terraform, "kubernetes_ingress_v1").values()
+    assert ingress["spec"]["rule"][0]["http"]["path"][0]["backend"]["service"]["name"] == (
+        "test-dbt-verifier"
+    )
 
 
-def test_user_signing_secret_is_stored_not_checked() -> None:
+def test_user_signing_secret_is_stored_and_checked_by_the_verifier() -> None:
     def build(scope: Any) -> None:
         metaflow = MetaflowEvents(scope, "metaflow", namespace="metaflow")
-        DbtCloudToMetaflow(scope, "dbt", metaflow=metaflow, signing_secret="hm4c", **_props())
+        secret = TerraformVariable(scope, "dbt_secret", type="string", sensitive=True)
+        DbtCloudToMetaflow(
+            scope,
+            "dbt",
+            metaflow=metaflow,
+            signing_secret=secret.string_value,
+            ingress=INGRESS,
+            **_props(),
+        )
 
     terraform = synth(build)
     (secret,) = resources(terraform, "kubernetes_secret_v1").values()
-    assert secret["data"] == {"secret": "hm4c"}
+    assert secret["data"] == {"secret": "${var.dbt_secret}"}
     (source,) = manifests(terraform, "EventSource")
     assert "authSecret" not in json.dumps(source)
+    (deployment,) = resources(terraform, "kubernetes_deployment_v1").values()
+    pod = deployment["spec"]["template"]["spec"]
+    env = {e["name"]: e["value"] for e in pod["container"][0]["env"]}
+    assert env["VERIFIER_VENDOR"] == "dbt-cloud"
+    assert pod["volume"][1]["secret"]["secret_name"] == "test-dbt-signing"
+    (ingress,) = resources(terraform, "kubernetes_ingress_v1").values()
+    backend = ingress["spec"]["rule"][0]["http"]["path"][0]["backend"]["service"]
+    assert backend == {"name": "test-dbt-verifier", "port": {"number": 8080}}
+
+
+def test_a_literal_signing_secret_is_refused() -> None:
+    from metaflow_blueprints.runtime import App, TerraformStack
+
+    stack = TerraformStack(App(), "errors")
+    metaflow = MetaflowEvents(stack, "metaflow", namespace="metaflow")
+    with pytest.raises(BlueprintError) as info:
+        DbtCloudToMetaflow(stack, "dbt", metaflow=metaflow, signing_secret="hm4c", **_props())
+    assert info.value.field == "signing_secret"
+    assert "hm4c" not in str(info.value)
+    assert stack.node.try_find_child("dbt") is None
+
+
+def test_an_existing_secret_is_mounted_not_created() -> None:
+    def build(scope: Any) -> None:
+        metaflow = MetaflowEvents(scope, "metaflow", namespace="metaflow")
+        DbtCloudToMetaflow(
+            scope,
+            "dbt",
+            metaflow=metaflow,
+            signing_secret=SecretKeyRef("dbt-hmac", "value"),
+            **_props(),
+        )
+
+    terraform = synth(build)
+    assert "kubernetes_secret_v1" not in terraform["resource"]
+    (deployment,) = resources(terraform, "kubernetes_deployment_v1").values()
+    volume = deployment["spec"]["template"]["spec"]["volume"][1]["secret"]
+    assert volume["secret_name"] == "dbt-hmac"
+    assert volume["items"] == [{"key": "value", "path": "secret"}]
+
+
+def test_verify_signature_false_routes_straight_to_the_event_source() -> None:
+    def build(scope: Any) -> None:
+        metaflow = MetaflowEvents(scope, "metaflow", namespace="metaflow")
+        DbtCloudToMetaflow(
+            scope,
+            "dbt",
+            metaflow=metaflow,
+            ingress=INGRESS,
+            register_webhook=True,
+            verify_signature=False,
+            **_props(),
+        )
+
+    terraform = synth(build)
+    assert "kubernetes_deployment_v1" not in terraform["resource"]
+    (ingress,) = resources(terraform, "kubernetes_ingress_v1").values()
+    backend = ingress["spec"]["rule"][0]["http"]["path"][0]["backend"]["service"]
+    assert backend["name"] == "test-dbt-eventsource-svc"
 
 
 @pytest.mark.parametrize(
@@ -191,6 +272,15 @@ def test_user_signing_secret_is_stored_not_checked() -> None:
         ({"register_webhook": "yes", "ingress": INGRESS}, "register_webhook"),
         ({"register_webhook": True, "ingress": INGRESS, "signing_secret": "s"}, "signing_secret"),
         ({"signing_secret": ""}, "signing_secret"),
+        ({"verify_signature": True}, "verify_signature"),
+        ({"verifier_image": "python"}, "verifier_image"),
+        ({"verifier_image": "python:latest"}, "verifier_image"),
+        ({"max_payload_size": 0}, "max_payload_size"),
+        ({"rate_limit": 5}, "rate_limit"),
+        (
+            {"register_webhook": True, "ingress": WebhookIngress(host="h.example.com", tls=False)},
+            "register_webhook",
+        ),
         ({"path_bytes": 8}, "path_bytes"),
         ({"event": "dbt job"}, "event"),
         ({"port": 70000}, "WebhookEvent.port"),

@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 
+from metaflow_blueprints.argo import SecretKeyRef
 from metaflow_blueprints.blueprints.base import event_key
 from metaflow_blueprints.blueprints.fivetran import FivetranToMetaflow
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.replay.testing import assert_no_trigger, replay_events
+from metaflow_blueprints.runtime import TerraformVariable
 from metaflow_blueprints.webhooks.ingress import WebhookIngress
 from tests.helpers import REPO, resources, synth
 
@@ -129,7 +131,10 @@ def test_register_account_webhook_with_generated_signing_secret() -> None:
     (random_id,) = resources(terraform, "random_id")
     assert hook["type"] == "account" and "group_id" not in hook
     assert hook["events"] == ["sync_end"] and hook["active"] is True
-    assert hook["url"] == f"https://hooks.example.com/test-ft/${{sensitive(random_id.{random_id}.hex)}}"
+    assert (
+        hook["url"]
+        == f"https://hooks.example.com/test-ft/${{sensitive(random_id.{random_id}.hex)}}"
+    )
     assert hook["secret"] == f"${{random_password.{password}.result}}"
     (secret,) = resources(terraform, "kubernetes_secret_v1").values()
     assert secret["metadata"]["name"] == "test-ft-signing"
@@ -140,6 +145,7 @@ def test_register_account_webhook_with_generated_signing_secret() -> None:
 def test_register_one_group_webhook_per_group_with_user_secret() -> None:
     def build(scope: Any) -> None:
         metaflow = MetaflowEvents(scope, "metaflow", namespace="metaflow")
+        secret = TerraformVariable(scope, "ft_secret", type="string", sensitive=True)
         FivetranToMetaflow(
             scope,
             "ft",
@@ -148,18 +154,23 @@ def test_register_one_group_webhook_per_group_with_user_secret() -> None:
             group_ids=["deck_enjoy", "fern_tangent"],
             ingress=INGRESS,
             register_webhook=True,
-            signing_secret="user-s3cret",
+            signing_secret=secret.string_value,
         )
 
     terraform = synth(build)
     hooks = sorted(resources(terraform, "fivetran_webhook").values(), key=lambda h: h["group_id"])
     assert [(h["type"], h["group_id"], h["secret"]) for h in hooks] == [
-        ("group", "deck_enjoy", "user-s3cret"),
-        ("group", "fern_tangent", "user-s3cret"),
+        ("group", "deck_enjoy", "${var.ft_secret}"),
+        ("group", "fern_tangent", "${var.ft_secret}"),
     ]
     assert "random_password" not in terraform["resource"]
     (secret,) = resources(terraform, "kubernetes_secret_v1").values()
-    assert secret["data"] == {"secret": "user-s3cret"}
+    assert secret["data"] == {"secret": "${var.ft_secret}"}
+    (deployment,) = resources(terraform, "kubernetes_deployment_v1").values()
+    env = {
+        e["name"]: e["value"] for e in deployment["spec"]["template"]["spec"]["container"][0]["env"]
+    }
+    assert env["VERIFIER_VENDOR"] == "fivetran"
 
 
 @pytest.mark.parametrize(
@@ -171,6 +182,15 @@ def test_register_one_group_webhook_per_group_with_user_secret() -> None:
         ({"statuses": ("successful",)}, "statuses"),
         ({"statuses": ()}, "statuses"),
         ({"register_webhook": True}, "register_webhook"),
+        ({"signing_secret": "literal-s3cret"}, "signing_secret"),
+        (
+            {
+                "register_webhook": True,
+                "ingress": INGRESS,
+                "signing_secret": SecretKeyRef("a", "b"),
+            },
+            "signing_secret",
+        ),
         ({"path_bytes": 15}, "path_bytes"),
         ({"event": ""}, "event"),
     ],

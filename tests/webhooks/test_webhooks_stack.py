@@ -61,6 +61,36 @@ def test_vendor_endpoints_are_random_paths_of_at_least_128_bits(terraform: dict[
         assert random_ids[match.group(2)]["byte_length"] >= MIN_BYTES
 
 
+def test_vendor_ingresses_route_to_the_verifier(terraform: dict[str, Any]) -> None:
+    ingresses = resources(terraform, "kubernetes_ingress_v1").values()
+    backends = {
+        path["backend"]["service"]["name"]
+        for ingress in ingresses
+        for rule in ingress["spec"]["rule"]
+        for path in rule["http"]["path"]
+    }
+    assert backends == {
+        "webhooks-data-updated-eventsource-svc",  # bearer token: Argo checks it
+        "webhooks-dbt-cloud-verifier",
+        "webhooks-fivetran-verifier",
+    }
+    deployments = resources(terraform, "kubernetes_deployment_v1").values()
+    vendors = {
+        d["metadata"]["name"]: {
+            e["name"]: e["value"] for e in d["spec"]["template"]["spec"]["container"][0]["env"]
+        }["VERIFIER_VENDOR"]
+        for d in deployments
+    }
+    assert vendors == {
+        "webhooks-dbt-cloud-verifier": "dbt-cloud",
+        "webhooks-fivetran-verifier": "fivetran",
+    }
+    policies = resources(terraform, "kubernetes_network_policy_v1").values()
+    assert {p["spec"]["pod_selector"]["match_labels"]["eventsource-name"] for p in policies} == set(
+        VENDORS
+    )
+
+
 def test_only_the_secret_path_routes_to_a_vendor_event_source(terraform: dict[str, Any]) -> None:
     sources = _event_sources(terraform)
     ingresses = resources(terraform, "kubernetes_ingress_v1").values()
@@ -71,7 +101,7 @@ def test_only_the_secret_path_routes_to_a_vendor_event_source(terraform: dict[st
             for ingress in ingresses
             for rule in ingress["spec"]["rule"]
             for path in rule["http"]["path"]
-            if path["backend"]["service"]["name"] == f"{name}-eventsource-svc"
+            if path["backend"]["service"]["name"] in (f"{name}-eventsource-svc", f"{name}-verifier")
         ]
         # One Exact route, equal to the EventSource endpoint: a request to any other path
         # (``/<name>``, ``/<name>/``, ``/``, a guess) is not forwarded to this service, and
@@ -172,3 +202,19 @@ def test_example_flows_map_exactly_the_payload_keys_sent(
     trigger = _trigger_of(REPO / "examples" / "flows" / flow)
     assert trigger["name"] == event
     assert sorted(trigger["parameters"].values()) == sorted(sent)
+
+
+def test_the_docs_usage_snippet_runs_verbatim() -> None:
+    from metaflow_blueprints.runtime import TerraformStack, synth_stack
+    from tests.helpers import resources
+
+    text = (REPO / "docs" / "webhooks.md").read_text()
+    snippet = text.split("```python\n", 1)[1].split("```", 1)[0]
+    stack = TerraformStack(App(), "docs")
+    namespace: dict[str, Any] = {"stack": stack}
+    exec(compile(snippet, "docs/webhooks.md", "exec"), namespace)
+    terraform = synth_stack(stack)
+    # Both vendors end up behind a verifier: dbt by its secret, Fivetran by registration.
+    assert len(resources(terraform, "kubernetes_deployment_v1")) == 2
+    for ingress in resources(terraform, "kubernetes_ingress_v1").values():
+        assert ingress["spec"]["tls"][0]["secret_name"] == "hooks-example-com-tls"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -12,6 +13,9 @@ from metaflow_blueprints.errors import BlueprintError, is_placeholder
 from metaflow_blueprints.k8s.objects import KubernetesServiceAccount
 from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, provider_module
+
+#: EKS CreateCluster's name rule.
+EKS_CLUSTER_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,13 @@ class SqsConsumer:
         """EKS Pod Identity on cluster ``cluster_name`` (needs the Pod Identity agent add-on)."""
         if not cluster_name:
             raise BlueprintError("cluster_name", cluster_name, "is required for pod identity.")
+        if not is_placeholder(cluster_name) and not EKS_CLUSTER_NAME.fullmatch(cluster_name):
+            raise BlueprintError(
+                "cluster_name",
+                cluster_name,
+                "is not an EKS cluster name (1-100 letters, digits, '-' and '_', starting "
+                "with a letter or digit).",
+            )
         return SqsConsumer("pod_identity", cluster_name=cluster_name)
 
     @staticmethod
@@ -109,13 +120,23 @@ def _check_issuer_matches(oidc_provider_arn: str, issuer: str) -> None:
         )
 
 
+def cluster_arn(context: AwsContext, cluster_name: str) -> str:
+    """The EKS cluster's ARN in the stack's account, partition and region (the association
+    is created there, so the cluster is there too)."""
+    return (
+        f"arn:{context.partition}:eks:{context.region}:{context.account_id}:cluster/{cluster_name}"
+    )
+
+
 class SqsConsumerIdentity(Construct):
     """An IAM role that may only consume one queue, bound to a Kubernetes service account.
 
     For IRSA: the role trusts exactly ``system:serviceaccount:<namespace>:<name>`` with
     audience ``sts.amazonaws.com``, and the service account carries the
     ``eks.amazonaws.com/role-arn`` annotation. For Pod Identity: the role trusts
-    ``pods.eks.amazonaws.com`` and an ``aws_eks_pod_identity_association`` binds it.
+    ``pods.eks.amazonaws.com`` only for sessions tagged with this namespace, service
+    account and cluster ARN (EKS session tags), and an ``aws_eks_pod_identity_association``
+    binds it.
     Static keys create nothing.
 
     Attributes: ``role``, ``role_policy``, ``service_account`` (``KubernetesServiceAccount``),
@@ -156,7 +177,13 @@ class SqsConsumerIdentity(Construct):
                 service_account=name,
             )
         else:
-            trust = policies.pod_identity_trust(account_id=context.account_id)
+            assert consumer.cluster_name is not None
+            trust = policies.pod_identity_trust(
+                account_id=context.account_id,
+                namespace=namespace,
+                service_account=name,
+                cluster_arn=cluster_arn(context, consumer.cluster_name),
+            )
         iam_role = provider_module("aws", "iam_role")
         self.role = iam_role.IamRole(
             self,
@@ -196,4 +223,6 @@ class SqsConsumerIdentity(Construct):
                 namespace=namespace,
                 service_account=name,
                 role_arn=self.role.arn,
+                # The trust policy matches the session tags EKS adds: keep them on.
+                disable_session_tags=False,
             )

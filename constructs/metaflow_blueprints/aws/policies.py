@@ -17,6 +17,8 @@ VERSION = "2012-10-17"
 
 #: Exactly what the Argo Events SQS event source calls (argo-events.md §(f)).
 CONSUMER_ACTIONS = ("sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:DeleteMessage")
+#: What only the queue's consumer (and named admins) may do on a pinned queue.
+PINNED_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage")
 #: What a DynamoDB-stream pipe source needs on the stream (eb-pipes-dynamodb.html);
 #: ``dynamodb:ListStreams`` has no resource-level permissions and takes ``"*"``.
 STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
@@ -48,14 +50,34 @@ def deny_insecure_transport(resource_arn: str) -> Policy:
     }
 
 
+def deny_other_consumers(queue_arn: str, principal_arns: Sequence[str]) -> Policy:
+    """Deny ReceiveMessage/DeleteMessage to every principal but ``principal_arns``.
+
+    An explicit Deny wins over any same-account IAM policy that grants ``sqs:*``, so another
+    workload cannot steal or drop the events. ``aws:PrincipalArn`` of a role session is the
+    role's ARN.
+    """
+    return {
+        "Sid": "DenyReceiveExceptConsumers",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": list(PINNED_ACTIONS),
+        "Resource": queue_arn,
+        "Condition": {"ArnNotEquals": {"aws:PrincipalArn": list(principal_arns)}},
+    }
+
+
 def queue_policy(
     queue_arn: str,
     *,
     producers: Sequence[ServiceProducer] = (),
     producer_roles: Sequence[str] = (),
     enforce_tls: bool = True,
+    consumers: Sequence[str] = (),
+    consumer_admins: Sequence[str] = (),
 ) -> Policy:
-    """Queue policy: TLS only; SendMessage only for the named producers.
+    """Queue policy: TLS only; SendMessage only for the named producers; with
+    ``consumers``, nobody else may receive or delete messages.
 
     Service principals are allowed only with ``aws:SourceArn`` **and** ``aws:SourceAccount``
     (confused-deputy hardening); roles (e.g. a pipe's role) are named by ARN.
@@ -63,6 +85,8 @@ def queue_policy(
     statements: list[Policy] = []
     if enforce_tls:
         statements.append(deny_insecure_transport(queue_arn))
+    if consumers:
+        statements.append(deny_other_consumers(queue_arn, [*consumers, *consumer_admins]))
     for index, producer in enumerate(producers):
         statements.append(
             {
@@ -170,8 +194,28 @@ def irsa_trust(
     }
 
 
-def pod_identity_trust(*, account_id: str) -> Policy:
-    """Trust for EKS Pod Identity (the association names cluster, namespace and SA)."""
+def pod_identity_trust(
+    *,
+    account_id: str,
+    namespace: str,
+    service_account: str,
+    cluster_arn: str | None = None,
+) -> Policy:
+    """Trust for EKS Pod Identity, pinned by the session tags EKS adds to the request.
+
+    Without the tag conditions any Pod Identity association in the account could use the
+    role. EKS sets ``kubernetes-namespace``, ``kubernetes-service-account`` and
+    ``eks-cluster-arn`` (among others) as session tags, hence ``sts:TagSession``
+    (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html and pod-id-abac.html).
+    The association must keep session tags enabled.
+    """
+    tags = {
+        "aws:SourceAccount": account_id,
+        "aws:RequestTag/kubernetes-namespace": namespace,
+        "aws:RequestTag/kubernetes-service-account": service_account,
+    }
+    if cluster_arn is not None:
+        tags["aws:RequestTag/eks-cluster-arn"] = cluster_arn
     return {
         "Version": VERSION,
         "Statement": [
@@ -180,7 +224,7 @@ def pod_identity_trust(*, account_id: str) -> Policy:
                 "Effect": "Allow",
                 "Principal": {"Service": "pods.eks.amazonaws.com"},
                 "Action": ["sts:AssumeRole", "sts:TagSession"],
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                "Condition": {"StringEquals": tags},
             }
         ],
     }

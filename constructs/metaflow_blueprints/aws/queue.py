@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Literal
 
 from metaflow_blueprints.aws import policies
@@ -16,6 +17,24 @@ Encryption = Literal["sqs_managed", "kms", "none"]
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,76}$")
 #: S3 (and EventBridge) cannot use the AWS-managed SQS key (aws/aws-cdk#14370).
 AWS_MANAGED_SQS_KEY = "alias/aws/sqs"
+
+
+def check_pinning(pin: object, admins: object) -> tuple[bool, tuple[str, ...]]:
+    """``pin_consumers`` is a bool; ``consumer_admin_principals`` a list of IAM ARNs."""
+    if not isinstance(pin, bool):
+        raise BlueprintError("pin_consumers", pin, "must be True or False.")
+    if isinstance(admins, (str, bytes)) or not isinstance(admins, Sequence):
+        raise BlueprintError(
+            "consumer_admin_principals", admins, "must be a list of IAM principal ARNs."
+        )
+    for arn in admins:
+        if not isinstance(arn, str) or (
+            not is_unresolved(arn) and not re.fullmatch(r"arn:[a-z-]+:(iam|sts)::\d{12}:.+", arn)
+        ):
+            raise BlueprintError(
+                "consumer_admin_principals", arn, "is not an IAM role/user ARN."
+            )
+    return pin, tuple(admins)
 
 
 def check_queue_args(
@@ -80,6 +99,11 @@ class EventQueue(Construct):
         ``max_receive_count`` failed receives. Default True.
     :param max_receive_count: receives before a message moves to the DLQ. Default 5.
     :param enforce_tls: deny any request without TLS on both queues. Default True.
+    :param pin_consumers: once a consumer role is known (:meth:`allow_consumer`, which the
+        blueprints call), deny ``sqs:ReceiveMessage``/``sqs:DeleteMessage`` on the queue to
+        every other principal. Default True; False leaves it to IAM.
+    :param consumer_admin_principals: IAM principal ARNs still allowed to receive/delete on
+        a pinned queue (an operator role, a replay tool). Default: none.
     :param visibility_timeout_seconds: default 120 (what the Argo SQS source asks for).
     :param message_retention_seconds: default 4 days; the DLQ keeps messages 14 days.
 
@@ -101,6 +125,8 @@ class EventQueue(Construct):
         dead_letter_queue: bool = True,
         max_receive_count: int = 5,
         enforce_tls: bool = True,
+        pin_consumers: bool = True,
+        consumer_admin_principals: Sequence[str] = (),
         visibility_timeout_seconds: int = 120,
         message_retention_seconds: int = 345600,
     ) -> None:
@@ -120,6 +146,10 @@ class EventQueue(Construct):
         self._context = AwsContext.of(self)
         self._producers: list[ServiceProducer] = []
         self._roles: list[str] = []
+        self._consumers: list[str] = []
+        self.pin_consumers, self.consumer_admins = check_pinning(
+            pin_consumers, consumer_admin_principals
+        )
         self.enforce_tls = enforce_tls
         self.kms_key = None
         self.kms_key_arn: str | None = kms_key_arn
@@ -215,6 +245,8 @@ class EventQueue(Construct):
             producers=self._producers,
             producer_roles=self._roles,
             enforce_tls=self.enforce_tls,
+            consumers=self._consumers,
+            consumer_admins=self.consumer_admins,
         )
 
     def allow_service(
@@ -235,6 +267,13 @@ class EventQueue(Construct):
         """Let an IAM role of this account send (e.g. an EventBridge pipe's role)."""
         self._roles.append(role_arn)
         self.queue_policy.policy = self._queue_policy_json()
+
+    def allow_consumer(self, role_arn: str) -> None:
+        """Record the role that consumes the queue; with ``pin_consumers`` only it (and
+        ``consumer_admin_principals``) may receive or delete messages."""
+        if self.pin_consumers:
+            self._consumers.append(role_arn)
+            self.queue_policy.policy = self._queue_policy_json()
 
     def _queue_policy_json(self) -> str:
         return policies.render(self.policy_document)

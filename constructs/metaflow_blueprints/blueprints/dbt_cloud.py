@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from metaflow_blueprints.argo import DataFilter
+from metaflow_blueprints.argo import DataFilter, RateLimit, SecretKeyRef
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.blueprints.vendor_webhook import (
     PAYLOAD_ROOT,
@@ -24,6 +24,7 @@ from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, Fn, is_unresolved
 from metaflow_blueprints.webhooks.ingress import WebhookIngress
 from metaflow_blueprints.webhooks.vendors import DbtCloudWebhook
+from metaflow_blueprints.webhooks.verifier import DEFAULT_IMAGE
 
 #: The dbt Cloud event this blueprint listens to (success or failure, after artifacts).
 EVENT_TYPE = "job.run.completed"
@@ -62,7 +63,8 @@ class DbtCloudToMetaflow(VendorWebhook):
 
     Creates an Argo webhook EventSource at an unguessable path (dbt Cloud cannot send a
     bearer token, and its HMAC ``Authorization`` signature cannot be checked inside Argo
-    Events: see docs/webhooks.md), an optional Ingress, and the bridge Sensor. The bridge
+    Events: see docs/webhooks.md), with a signing secret a signature verifier in front of
+    it, an optional Ingress, and the bridge Sensor. The bridge
     only passes ``eventType == "job.run.completed"`` from ``account_id`` with a status in
     ``statuses`` (and the given jobs/environments), all anchored exact string matches, and
     posts ``account_id``, ``project_id``, ``environment_id``, ``job_id``, ``job_name``,
@@ -88,9 +90,18 @@ class DbtCloudToMetaflow(VendorWebhook):
         ``job.run.completed`` for ``job_ids``; its generated signing secret is stored in
         the ``<name>-signing`` Secret. Needs ``ingress``. Default False: register the
         ``external_url`` output by hand (Account settings → Webhooks).
-    :param signing_secret: the webhook's secret from dbt Cloud, stored in Secret
-        ``<name>-signing`` for a verifying proxy; **not checked** by anything this creates.
-        Not with ``register_webhook``. Default: not stored.
+    :param signing_secret: the webhook's secret from dbt Cloud: a sensitive
+        ``TerraformVariable`` value (stored in Secret ``<name>-signing``) or ``SecretKeyRef``
+        of an existing Secret. A literal string is refused: it would be written into
+        ``cdk.tf.json``. Not with ``register_webhook``. Default: none.
+    :param verify_signature: put a :class:`SignatureVerifier` in front of the EventSource
+        that checks the ``Authorization`` HMAC and route the Ingress to it. Default: on
+        whenever a signing secret is known (``signing_secret`` or ``register_webhook``).
+    :param verifier_image: Python image of the verifier (pinned). Default
+        :data:`~metaflow_blueprints.webhooks.verifier.DEFAULT_IMAGE`.
+    :param rate_limit: Argo trigger ``rateLimit`` of the bridge. Default: none.
+    :param max_payload_size: largest body in bytes (EventSource ``maxPayloadSize`` and the
+        verifier's 413 limit). Default: 1 MiB.
     :param name: stem of the EventSource and Sensor names. Default: derived from the path.
 
     Attributes: ``event_source``, ``sensor``, ``secret_path``, ``ingress`` (or None),
@@ -115,7 +126,11 @@ class DbtCloudToMetaflow(VendorWebhook):
         ingress: WebhookIngress | None = None,
         path_bytes: int = 32,
         register_webhook: bool = False,
-        signing_secret: str | None = None,
+        signing_secret: str | SecretKeyRef | None = None,
+        verify_signature: bool | None = None,
+        verifier_image: str = DEFAULT_IMAGE,
+        rate_limit: RateLimit | None = None,
+        max_payload_size: int | None = None,
         name: str | None = None,
     ) -> None:
         (account,) = check_values("account_id", [account_id], pattern=NUMERIC_ID, hint=_HINT) or ()
@@ -169,6 +184,12 @@ class DbtCloudToMetaflow(VendorWebhook):
             name=name,
             path_bytes=path_bytes,
             signing_secret=signing_secret,
+            register_webhook=register_webhook,
+            verify_signature=verify_signature,
+            verifier_image=verifier_image,
+            rate_limit=rate_limit,
+            max_payload_size=max_payload_size,
+            vendor="dbt-cloud",
         )
         self.webhook: DbtCloudWebhook | None = None
         if register_webhook and self.external_url is not None:

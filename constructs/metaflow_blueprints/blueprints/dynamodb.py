@@ -272,6 +272,7 @@ class DynamoDbToMetaflow(Construct):
             event_name=event_name,
             bridge=bridge,
             external_queue=self.queue is None,
+            queue=self.queue,
         )
         self.identity = parts.identity
         self.role = parts.identity.role

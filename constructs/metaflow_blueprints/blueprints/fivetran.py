@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from metaflow_blueprints.argo import DataFilter
+from metaflow_blueprints.argo import DataFilter, RateLimit, SecretKeyRef
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.blueprints.vendor_webhook import (
     VendorWebhook,
@@ -16,6 +16,7 @@ from metaflow_blueprints.blueprints.vendor_webhook import (
     payload_equals,
     text_field,
 )
+from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.metaflow.payload import jq_getpath
 from metaflow_blueprints.metaflow_events import MetaflowEvents
@@ -23,6 +24,7 @@ from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, provider_module
 from metaflow_blueprints.webhooks.ingress import WebhookIngress
 from metaflow_blueprints.webhooks.vendors import FivetranWebhook
+from metaflow_blueprints.webhooks.verifier import DEFAULT_IMAGE
 
 #: The Fivetran event this blueprint listens to (sent for successful and failed syncs).
 EVENT_TYPE = "sync_end"
@@ -53,7 +55,8 @@ class FivetranToMetaflow(VendorWebhook):
 
     Creates an Argo webhook EventSource at an unguessable path (Fivetran cannot send a
     bearer token and its ``X-Fivetran-Signature-256`` HMAC cannot be checked inside Argo
-    Events: see docs/webhooks.md), an optional Ingress, and the bridge Sensor. The bridge
+    Events: see docs/webhooks.md), with a signing secret a signature verifier in front of
+    it, an optional Ingress, and the bridge Sensor. The bridge
     only passes ``event == "sync_end"`` whose ``data.status`` is in ``statuses`` (and the
     given connectors/groups), all anchored exact matches: ``test`` events and failed syncs
     start nothing by default. It posts ``connector_id``, ``connector_name``,
@@ -80,9 +83,18 @@ class FivetranToMetaflow(VendorWebhook):
         it, a generated one; either is stored in the ``<name>-signing`` Secret. Needs
         ``ingress``. Default False: register the ``external_url`` output by hand (REST API
         ``POST /v1/webhooks/account`` or ``/group/{id}``).
-    :param signing_secret: the webhook's signing secret, stored in Secret
-        ``<name>-signing`` for a verifying proxy; **not checked** by anything this creates.
-        Default: not stored (generated when ``register_webhook``).
+    :param signing_secret: the webhook's signing secret: a sensitive ``TerraformVariable``
+        value (stored in Secret ``<name>-signing``) or ``SecretKeyRef`` of an existing Secret
+        (not with ``register_webhook``). A literal string is refused: it would be written
+        into ``cdk.tf.json``. Default: none (generated when ``register_webhook``).
+    :param verify_signature: put a :class:`SignatureVerifier` in front of the EventSource
+        that checks ``X-Fivetran-Signature-256`` and route the Ingress to it. Default: on
+        whenever a signing secret is known (``signing_secret`` or ``register_webhook``).
+    :param verifier_image: Python image of the verifier (pinned). Default
+        :data:`~metaflow_blueprints.webhooks.verifier.DEFAULT_IMAGE`.
+    :param rate_limit: Argo trigger ``rateLimit`` of the bridge. Default: none.
+    :param max_payload_size: largest body in bytes (EventSource ``maxPayloadSize`` and the
+        verifier's 413 limit). Default: 1 MiB.
     :param name: stem of the EventSource and Sensor names. Default: derived from the path.
 
     Attributes: ``event_source``, ``sensor``, ``secret_path``, ``ingress`` (or None),
@@ -105,7 +117,11 @@ class FivetranToMetaflow(VendorWebhook):
         ingress: WebhookIngress | None = None,
         path_bytes: int = 32,
         register_webhook: bool = False,
-        signing_secret: str | None = None,
+        signing_secret: str | SecretKeyRef | None = None,
+        verify_signature: bool | None = None,
+        verifier_image: str = DEFAULT_IMAGE,
+        rate_limit: RateLimit | None = None,
+        max_payload_size: int | None = None,
         name: str | None = None,
     ) -> None:
         connectors = check_values("connector_ids", connector_ids)
@@ -117,6 +133,13 @@ class FivetranToMetaflow(VendorWebhook):
             hint="Fivetran statuses are upper case, e.g. 'SUCCESSFUL'.",
         )
         check_register(register_webhook, ingress)
+        if register_webhook and isinstance(signing_secret, SecretKeyRef):
+            raise BlueprintError(
+                "signing_secret",
+                signing_secret,
+                "is an existing Secret, but register_webhook=True must send Fivetran the value.",
+                "Pass a sensitive TerraformVariable's value, or omit it to generate one.",
+            )
         filters: list[Filter] = [
             DataFilter.at("body.event").string().equals(EVENT_TYPE),
             exact_match("body.data.status", wanted or (), _STATUS),
@@ -139,10 +162,16 @@ class FivetranToMetaflow(VendorWebhook):
             name=name,
             path_bytes=path_bytes,
             signing_secret=signing_secret,
+            register_webhook=register_webhook,
+            verify_signature=verify_signature,
+            verifier_image=verifier_image,
+            rate_limit=rate_limit,
+            max_payload_size=max_payload_size,
+            vendor="fivetran",
         )
         self.webhooks: list[FivetranWebhook] = []
         if register_webhook and self.external_url is not None:
-            secret = signing_secret
+            secret = signing_secret if isinstance(signing_secret, str) else None
             if secret is None:
                 password = provider_module("random", "password")
                 generated = password.Password(

@@ -243,6 +243,7 @@ class S3ToMetaflow(Construct):
             event_name=event_name,
             bridge=bridge,
             external_queue=self.queue is None,
+            queue=self.queue,
         )
         self.identity = parts.identity
         self.role = parts.identity.role

@@ -187,8 +187,12 @@ def build_sqs_source(
     event_name: str,
     bridge: Bridge,
     external_queue: bool = False,
+    queue: EventQueue | None = None,
 ) -> SqsSourceParts:
-    """Identity (ids ``identity``), EventSource (``event_source``) and bridge (``sensor``)."""
+    """Identity (ids ``identity``), EventSource (``event_source``) and bridge (``sensor``).
+
+    With the blueprint's own ``queue``, the consumer role is pinned on it
+    (:meth:`EventQueue.allow_consumer`)."""
     check_consumer(consumer)
     namespace = metaflow.namespace
     identity = SqsConsumerIdentity(
@@ -202,6 +206,8 @@ def build_sqs_source(
         labels=MANAGED_BY,
     )
     region, account = queue_location(scope, queue_arn, external=external_queue)
+    if queue is not None and identity.role is not None:
+        queue.allow_consumer(identity.role.arn)
     sqs = SqsEvent(
         queue=queue_name,
         region=region,

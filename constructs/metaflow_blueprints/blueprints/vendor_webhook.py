@@ -1,10 +1,12 @@
 """The part dbt Cloud and Fivetran share: a webhook that senders reach by an unguessable path.
 
 Neither vendor can send ``Authorization: Bearer``, and Argo Events cannot check their HMAC
-signatures (argo-events.md §(e)), so the EventSource has no ``authSecret``. What guards it
-instead: a random endpoint path (:class:`SecretPath`), the bridge's payload filters
-(account/connector ids, event type, status), and optionally a source-IP allowlist on the
-Ingress. ``docs/webhooks.md`` says what that does and does not protect against.
+signatures (argo-events.md §(e)), so the EventSource has no ``authSecret``. What guards it:
+with a signing secret, a :class:`SignatureVerifier` hop in front of the EventSource (the
+Ingress routes to it); always, a random endpoint path (:class:`SecretPath`), the bridge's
+payload filters (account/connector ids, event type, status), and optionally a source-IP
+allowlist on the Ingress. ``docs/webhooks.md`` says what that does and does not protect
+against.
 """
 
 from __future__ import annotations
@@ -12,7 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from metaflow_blueprints.argo import DataFilter, EventFilters, EventSource, WebhookEvent
+from metaflow_blueprints.argo import (
+    DataFilter,
+    EventFilters,
+    EventSource,
+    RateLimit,
+    SecretKeyRef,
+    WebhookEvent,
+)
 from metaflow_blueprints.argo.filters import Filter, regex_literal
 from metaflow_blueprints.blueprints.base import (
     add_bridge_sensor,
@@ -21,6 +30,7 @@ from metaflow_blueprints.blueprints.base import (
     event_key,
     plan_bridge,
 )
+from metaflow_blueprints.blueprints.webhook import check_limits
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.k8s.manifests import ArgoEventSource
 from metaflow_blueprints.k8s.objects import KubernetesSecret
@@ -32,12 +42,15 @@ from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.runtime import Construct, Fn, is_unresolved
 from metaflow_blueprints.webhooks.ingress import WebhookIngress, expose_webhook
 from metaflow_blueprints.webhooks.secret_path import SecretPath, check_byte_length
+from metaflow_blueprints.webhooks.verifier import SignatureVerifier, check_image
 
 #: Where the bridge's jq transform puts the Metaflow payload next to the event data; sensor
 #: filters on ids read the normalised (stringified) values there.
 PAYLOAD_ROOT = "metaflow"
 #: Key of the signing secret in its Kubernetes Secret.
 SIGNING_SECRET_KEY = "secret"
+#: Body limit of the verifier when the blueprint sets no ``max_payload_size`` (Argo's).
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 _ID = re.compile(r"^[A-Za-z0-9_.:-]+$")
 
 
@@ -109,6 +122,50 @@ def check_register(register_webhook: bool, ingress: WebhookIngress | None) -> No
             "needs a public URL for the vendor to call.",
             "Pass ingress=WebhookIngress(host=...), or register the URL by hand.",
         )
+    if register_webhook and ingress is not None and not ingress.tls:
+        raise BlueprintError(
+            "register_webhook",
+            True,
+            "would register a plain http:// URL with the vendor (ingress has tls=False).",
+            "Serve TLS (tls=True, or tls='upstream' when a load balancer ends it).",
+        )
+
+
+def check_signing_secret(signing_secret: object) -> None:
+    """A Terraform value or an existing Secret: never a literal (it would land in cdk.tf.json)."""
+    if signing_secret is None or isinstance(signing_secret, SecretKeyRef):
+        return
+    if not isinstance(signing_secret, str) or not signing_secret:
+        raise BlueprintError(
+            "signing_secret", "<hidden>", "must be a Terraform value or a SecretKeyRef."
+        )
+    if not is_unresolved(signing_secret):
+        raise BlueprintError(
+            "signing_secret",
+            "<literal string hidden>",
+            "is a literal: it would be written in plain text into cdk.tf.json.",
+            "Pass a sensitive TerraformVariable's value (TerraformVariable(stack, 'x', "
+            "type='string', sensitive=True).string_value), or SecretKeyRef(name, key) of an "
+            "existing Secret.",
+        )
+
+
+def check_verify(
+    verify_signature: bool | None, signing_secret: object, register_webhook: bool
+) -> bool:
+    """Verify signatures whenever a signing secret is known, unless told not to."""
+    if verify_signature not in (None, True, False):
+        raise BlueprintError("verify_signature", verify_signature, "must be True, False or None.")
+    known = signing_secret is not None or register_webhook
+    if verify_signature and not known:
+        raise BlueprintError(
+            "verify_signature",
+            True,
+            "needs the signing secret.",
+            "Pass signing_secret= (a sensitive TerraformVariable or a SecretKeyRef), or "
+            "register_webhook=True.",
+        )
+    return known if verify_signature is None else bool(verify_signature)
 
 
 class VendorWebhook(Construct):
@@ -132,6 +189,7 @@ class VendorWebhook(Construct):
         *,
         metaflow: MetaflowEvents,
         event: str,
+        vendor: str,
         payload: Mapping[str, PayloadField],
         id_field: PayloadField,
         timestamp_jq: str,
@@ -140,14 +198,21 @@ class VendorWebhook(Construct):
         ingress: WebhookIngress | None,
         name: str | None,
         path_bytes: int,
-        signing_secret: str | None,
+        signing_secret: str | SecretKeyRef | None,
+        register_webhook: bool,
+        verify_signature: bool | None,
+        verifier_image: str,
+        rate_limit: RateLimit | None,
+        max_payload_size: int | None,
     ) -> None:
         check_event(event)
         check_metaflow(metaflow)
         if ingress is not None and not isinstance(ingress, WebhookIngress):
             raise BlueprintError("ingress", ingress, "must be a WebhookIngress.")
-        if signing_secret is not None and not (isinstance(signing_secret, str) and signing_secret):
-            raise BlueprintError("signing_secret", "<hidden>", "must be a non-empty string.")
+        check_signing_secret(signing_secret)
+        verify = check_verify(verify_signature, signing_secret, register_webhook)
+        check_limits(rate_limit, max_payload_size)
+        check_image(verifier_image)
         check_byte_length(path_bytes, "path_bytes")
         # Constructing the argo objects validates port and names before anything is created.
         WebhookEvent(endpoint="/placeholder", port=port)
@@ -166,13 +231,22 @@ class VendorWebhook(Construct):
             id=id_field,
             timestamp_jq=timestamp_jq,
             filters=EventFilters.all(filters),
+            rate_limit=rate_limit,
         )
         self.secret_path = SecretPath(self, "path", prefix=f"/{self.name}", byte_length=path_bytes)
         path = self.secret_path.path
 
         self.signing_secret: KubernetesSecret | None = None
-        if signing_secret is not None:
+        self.verifier: SignatureVerifier | None = None
+        #: The Secret key the verifier mounts (None: no signing secret known).
+        self.signing_secret_ref: SecretKeyRef | None = None
+        if isinstance(signing_secret, SecretKeyRef):
+            self.signing_secret_ref = signing_secret
+        elif signing_secret is not None:
             self.store_signing_secret(signing_secret)
+        elif register_webhook:
+            # Stored by the subclass once the vendor resource (or generated value) exists.
+            self.signing_secret_ref = SecretKeyRef(f"{self.name}-signing", SIGNING_SECRET_KEY)
 
         self.event_source = ArgoEventSource(
             self,
@@ -180,7 +254,14 @@ class VendorWebhook(Construct):
             event_source=EventSource(
                 name=self.name,
                 namespace=namespace,
-                events={event_name: WebhookEvent(endpoint=path, port=port, method="POST")},
+                events={
+                    event_name: WebhookEvent(
+                        endpoint=path,
+                        port=port,
+                        method="POST",
+                        max_payload_size=max_payload_size,
+                    )
+                },
                 event_bus_name=metaflow.target.event_bus,
                 service_ports=(port,),
                 labels=MANAGED_BY,
@@ -189,6 +270,22 @@ class VendorWebhook(Construct):
         self.sensor = add_bridge_sensor(
             self, metaflow=metaflow, bridge=bridge, event_source=self.event_source
         )
+        if verify and self.signing_secret_ref is not None:
+            self.verifier = SignatureVerifier(
+                self,
+                "verifier",
+                name=self.name,
+                namespace=namespace,
+                vendor=vendor,
+                signing_secret=self.signing_secret_ref,
+                event_source_name=self.name,
+                upstream_port=port,
+                image=verifier_image,
+                max_body_bytes=max_payload_size or DEFAULT_MAX_BODY_BYTES,
+                labels=MANAGED_BY,
+            )
+            if self.signing_secret is not None:
+                self.verifier.deployment.depends_on = [self.signing_secret.secret.fqn]
         exposed = expose_webhook(
             self,
             name=self.name,
@@ -197,6 +294,7 @@ class VendorWebhook(Construct):
             path=path,
             ingress=ingress,
             secret_path=True,
+            backend=(self.verifier.service_name, self.verifier.port) if self.verifier else None,
         )
         self.url: str = exposed.url
         self.ingress = exposed.ingress
@@ -205,8 +303,7 @@ class VendorWebhook(Construct):
     def store_signing_secret(self, value: str) -> KubernetesSecret:
         """Keep the vendor's signing secret in Secret ``<name>-signing`` (key ``secret``).
 
-        Nothing in Argo Events checks it: it is there for a verifying proxy in front of the
-        EventSource (see docs/webhooks.md).
+        The signature verifier (``verifier``) mounts it; nothing in Argo Events reads it.
         """
         if self.signing_secret is not None:
             raise BlueprintError("signing_secret", "<hidden>", "is already stored.")
@@ -218,4 +315,7 @@ class VendorWebhook(Construct):
             data={SIGNING_SECRET_KEY: value},
             labels=MANAGED_BY,
         )
+        self.signing_secret_ref = self.signing_secret.ref(SIGNING_SECRET_KEY)
+        if self.verifier is not None:
+            self.verifier.deployment.depends_on = [self.signing_secret.secret.fqn]
         return self.signing_secret

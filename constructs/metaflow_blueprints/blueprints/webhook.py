@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
-from metaflow_blueprints.argo import EventFilters, EventSource, SecretKeyRef, WebhookEvent
+from metaflow_blueprints.argo import (
+    EventFilters,
+    EventSource,
+    RateLimit,
+    SecretKeyRef,
+    WebhookEvent,
+)
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.blueprints.base import (
     add_bridge_sensor,
@@ -22,9 +28,42 @@ from metaflow_blueprints.metaflow import PayloadField, check_event
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import checked
-from metaflow_blueprints.runtime import Construct, TerraformOutput
+from metaflow_blueprints.runtime import Construct, TerraformOutput, is_unresolved
 from metaflow_blueprints.webhooks.ingress import WebhookIngress, expose_webhook
 from metaflow_blueprints.webhooks.token import WebhookToken
+
+
+def check_exposure(
+    auth: str | None, ingress: WebhookIngress | None, allow_unauthenticated: bool
+) -> None:
+    """A public endpoint without authentication needs ``allow_unauthenticated=True``."""
+    if not isinstance(allow_unauthenticated, bool):
+        raise BlueprintError(
+            "allow_unauthenticated", allow_unauthenticated, "must be True or False."
+        )
+    if auth is None and ingress is not None and not allow_unauthenticated:
+        raise BlueprintError(
+            "auth",
+            None,
+            f"with ingress (host {ingress.host!r}) makes a public endpoint that anyone can "
+            "use to start flows.",
+            "Keep auth='bearer', or pass allow_unauthenticated=True if an authenticating "
+            "proxy sits in front of the Ingress.",
+        )
+
+
+def check_limits(rate_limit: RateLimit | None, max_payload_size: int | None) -> None:
+    """``rate_limit`` is a RateLimit; ``max_payload_size`` a positive byte count."""
+    if rate_limit is not None and not isinstance(rate_limit, RateLimit):
+        raise BlueprintError(
+            "rate_limit", rate_limit, "must be a RateLimit, e.g. RateLimit(10, 'Minute')."
+        )
+    if max_payload_size is not None and not is_unresolved(max_payload_size) and (
+        isinstance(max_payload_size, bool)
+        or not isinstance(max_payload_size, int)
+        or max_payload_size <= 0
+    ):
+        raise BlueprintError("max_payload_size", max_payload_size, "must be a positive byte count.")
 
 
 class WebhookToMetaflow(Construct):
@@ -51,6 +90,13 @@ class WebhookToMetaflow(Construct):
         authentication off (only behind another authenticating proxy). Default ``"bearer"``.
     :param auth_secret: bring your own token Secret key instead of a generated one.
     :param ingress: expose the endpoint outside the cluster. Default: in-cluster only.
+    :param allow_unauthenticated: with ``auth=None`` and an ``ingress``, the endpoint is
+        public and anyone can start flows: refused unless this is True (say so when an
+        authenticating proxy sits in front). Default False.
+    :param rate_limit: Argo trigger ``rateLimit`` of the bridge: at most this many Metaflow
+        events per unit (``RateLimit(10, "Minute")``). Default: no limit.
+    :param max_payload_size: largest request body in bytes the EventSource accepts
+        (``maxPayloadSize``). Default: Argo's (1 MiB).
     :param name: stem of the EventSource and Sensor names. Default: derived from the path.
 
     Attributes: ``event_source``, ``sensor``, ``token`` (or None), ``ingress`` (or None),
@@ -75,6 +121,9 @@ class WebhookToMetaflow(Construct):
         auth: Literal["bearer"] | None = "bearer",
         auth_secret: SecretKeyRef | None = None,
         ingress: WebhookIngress | None = None,
+        allow_unauthenticated: bool = False,
+        rate_limit: RateLimit | None = None,
+        max_payload_size: int | None = None,
         name: str | None = None,
     ) -> None:
         super().__init__(scope, id)
@@ -86,6 +135,8 @@ class WebhookToMetaflow(Construct):
             raise BlueprintError("auth_secret", auth_secret, "makes no sense with auth=None.")
         if ingress is not None and not isinstance(ingress, WebhookIngress):
             raise BlueprintError("ingress", ingress, "must be a WebhookIngress.")
+        check_exposure(auth, ingress, allow_unauthenticated)
+        check_limits(rate_limit, max_payload_size)
         self.name = base_name(self, name)
         namespace = check_metaflow(metaflow).namespace
         path = endpoint if endpoint is not None else f"/{self.name}"
@@ -103,13 +154,18 @@ class WebhookToMetaflow(Construct):
             payload=as_payload(payload, root=["body"]),
             id=PayloadField.path(id_path, root=["body"]) if id_path else None,
             filters=as_filters(filters),
+            rate_limit=rate_limit,
         )
         source = EventSource(
             name=self.name,
             namespace=namespace,
             events={
                 event_name: WebhookEvent(
-                    endpoint=path, port=port, method=method, auth_secret=self.auth_secret
+                    endpoint=path,
+                    port=port,
+                    method=method,
+                    auth_secret=self.auth_secret,
+                    max_payload_size=max_payload_size,
                 )
             },
             event_bus_name=metaflow.target.event_bus,

@@ -22,6 +22,8 @@ from metaflow_blueprints.gcp.common import RESOURCE_ID as GCP_RESOURCE_ID
 from metaflow_blueprints.metaflow.bridge import default_webhook_url
 from metaflow_blueprints.metaflow.contract import BRIDGE_SENSOR_PREFIX, EVENT_NAME
 from metaflow_blueprints.runtime import Fn
+from metaflow_blueprints.webhooks.ingress import LAST_LABEL_HAS_LETTER
+from metaflow_blueprints.webhooks.ingress import SUBDOMAIN as INGRESS_SUBDOMAIN
 
 #: Kubernetes namespace (DNS-1123 label), as ``MetaflowEvents`` checks it.
 NAMESPACE = NAMESPACE_NAME.pattern
@@ -680,6 +682,14 @@ def _gcs() -> ModuleSpec:
 # --- vendor webhooks -------------------------------------------------------------------------
 
 
+#: Secret and IngressClass names: DNS-1123 subdomains (``WebhookIngress`` checks the same).
+K8S_SUBDOMAIN_RULE = Validation(
+    regex=INGRESS_SUBDOMAIN.pattern,
+    max_length=253,
+    message="is not a valid Kubernetes object name (lower-case DNS-1123 subdomain).",
+)
+
+
 def ingress_inputs() -> tuple[Input, ...]:
     """The Ingress the vendor calls (always created: dbt Cloud and Fivetran are outside)."""
     return (
@@ -689,8 +699,14 @@ def ingress_inputs() -> tuple[Input, ...]:
             "`hooks.example.com`.",
             validations=(
                 Validation(
-                    regex="^[^/:]+$",
-                    message="must be a bare host name (no scheme, path or port).",
+                    regex=INGRESS_SUBDOMAIN.pattern,
+                    max_length=253,
+                    message="must be a bare lower-case DNS name of at most 253 characters (no "
+                    "scheme, port, path, spaces or wildcard).",
+                ),
+                Validation(
+                    regex=LAST_LABEL_HAS_LETTER.pattern,
+                    message="must be a DNS name, not an IP address.",
                 ),
             ),
             example="hooks.example.com",
@@ -698,6 +714,7 @@ def ingress_inputs() -> tuple[Input, ...]:
         Input(
             "tls_secret_name",
             default=None,
+            validations=(K8S_SUBDOMAIN_RULE,),
             description="Secret with the TLS certificate for `host`. Default (null): the "
             "Ingress controller's default certificate (the TLS block is always written; the "
             "URL is https).",
@@ -705,12 +722,15 @@ def ingress_inputs() -> tuple[Input, ...]:
         Input(
             "ingress_class_name",
             default=None,
+            validations=(K8S_SUBDOMAIN_RULE,),
             description="IngressClass of the Ingress. Default (null): the cluster's default.",
         ),
     )
 
 
 def ingress(v: Mapping[str, Any]) -> Any:
+    """Always TLS (the construct's default): ``tls_secret_name`` null uses the controller's
+    default certificate; the URL is https either way."""
     from metaflow_blueprints.webhooks.ingress import WebhookIngress
 
     return WebhookIngress(
@@ -738,8 +758,8 @@ def vendor_outputs() -> tuple[Output, ...]:
 
 VENDOR_NOTES = (
     "Authentication is the unguessable URL path (32 random bytes): read "
-    "docs/webhooks.md before exposing it. No source-IP allowlist, annotations or signing "
-    "secret Secret (`allowed_source_ranges`, `annotations`, `signing_secret` need the "
+    "docs/webhooks.md before exposing it. No signature verifier, source-IP allowlist or "
+    "annotations (`signing_secret`, `allowed_source_ranges`, `annotations` need the "
     "construct).",
     "The webhook is not registered with the vendor (no vendor provider in this module, "
     "`register_webhook` needs the construct): pass `module.<name>.external_url` to a "

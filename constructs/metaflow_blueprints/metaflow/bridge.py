@@ -24,6 +24,7 @@ from metaflow_blueprints.argo import (
     HttpTrigger,
     K8sTrigger,
     ParamSource,
+    RateLimit,
     RetryStrategy,
     SecretKeyRef,
     Sensor,
@@ -102,6 +103,8 @@ class Bridge:
     timestamp_jq: str = NOW
     filters: EventFilters | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
+    #: Argo trigger ``rateLimit``: at most this many Metaflow events per unit.
+    rate_limit: RateLimit | None = None
 
     def __post_init__(self) -> None:
         check_event(self.event)
@@ -167,6 +170,7 @@ class Bridge:
             retry_strategy=target.retry,
             at_least_once=True,
             dlq_trigger=self.dead_letter_trigger(target),
+            rate_limit=self.rate_limit,
         )
         return Sensor(
             name=self.sensor_name,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from metaflow_blueprints.errors import BlueprintError, is_placeholder
 from metaflow_blueprints.k8s.claims import claim
@@ -13,25 +15,103 @@ from metaflow_blueprints.runtime import Construct, TerraformOutput, provider_mod
 
 #: ingress-nginx's source-IP allowlist annotation.
 NGINX_ALLOWLIST = "nginx.ingress.kubernetes.io/whitelist-source-range"
+#: ingress-nginx's per-client-IP requests-per-second limit.
+NGINX_LIMIT_RPS = "nginx.ingress.kubernetes.io/limit-rps"
+#: ingress-nginx's maximum request body (``client_max_body_size``).
+NGINX_BODY_SIZE = "nginx.ingress.kubernetes.io/proxy-body-size"
+#: AWS Load Balancer Controller's allowlist (security-group inbound rules).
+ALB_ALLOWLIST = "alb.ingress.kubernetes.io/inbound-cidrs"
+#: Says that TLS ends in front of the Ingress (``tls="upstream"``).
+TLS_UPSTREAM_ANNOTATION = "metaflow-blueprints.io/tls"
+#: Controllers whose annotations we know; ``class_name`` values that imply one.
+Controller = Literal["nginx", "alb"]
+KNOWN_CLASSES: dict[str, Controller] = {"nginx": "nginx", "ingress-nginx": "nginx", "alb": "alb"}
+
+_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
+#: A Kubernetes object name (DNS-1123 subdomain): Secrets, IngressClasses, Ingress hosts.
+SUBDOMAIN = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
+#: Searched, not matched: the last label of a host name holds a letter (so it is no IPv4).
+LAST_LABEL_HAS_LETTER = re.compile(r"[a-z][-a-z0-9]*$")
+_ANY = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
+
+
+def check_host(field_name: str, host: object) -> None:
+    """A bare DNS name of at most 253 characters: no scheme, port, path, wildcard or IP."""
+    if is_placeholder(host):
+        return
+    if not isinstance(host, str) or not host:
+        raise BlueprintError(field_name, host, "must be a non-empty host name.")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        raise BlueprintError(
+            field_name, host, "is an IP address; an Ingress rule needs a DNS host name."
+        )
+    if len(host) > 253 or not SUBDOMAIN.fullmatch(host) or not LAST_LABEL_HAS_LETTER.search(host):
+        raise BlueprintError(
+            field_name,
+            host,
+            "must be a bare lower-case DNS name of at most 253 characters (no scheme, "
+            "port, path, spaces or wildcard), e.g. 'hooks.example.com'.",
+        )
+
+
+def check_object_name(field_name: str, value: object) -> None:
+    """A DNS-1123 subdomain (Secret or IngressClass name); tokens are not checked."""
+    if is_placeholder(value):
+        return
+    if not isinstance(value, str) or len(value) > 253 or not SUBDOMAIN.fullmatch(value):
+        raise BlueprintError(
+            field_name,
+            value,
+            "is not a valid Kubernetes object name (lower-case DNS-1123 subdomain).",
+        )
+
+
+def _positive(field_name: str, value: object) -> None:
+    if value is None or is_placeholder(value):
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise BlueprintError(field_name, value, "must be a positive integer.")
 
 
 @dataclass(frozen=True)
 class WebhookIngress:
-    """How to expose a webhook: host, TLS, class and annotations.
+    """How to expose a webhook: host, TLS, class, allowlist and limits.
 
-    :param host: public host name, e.g. ``hooks.example.com``.
-    :param tls_secret_name: Secret with the certificate for ``host``. Default: no TLS block
-        (only acceptable when TLS ends in front of the Ingress, e.g. at a load balancer).
+    :param host: public DNS host name, e.g. ``hooks.example.com``.
+    :param tls: ``True`` (default): the Ingress serves TLS for ``host`` and the URL is
+        ``https://``. ``"upstream"``: TLS ends in front of the Ingress (a load balancer or
+        CDN); no TLS block is written and the URL is still ``https://``. ``False``: plain
+        HTTP, an explicit opt-out (tokens and secret paths cross the network in clear).
+    :param tls_secret_name: Secret with the certificate for ``host`` (only with
+        ``tls=True``). Default: the controller's default certificate (cert-manager users
+        set the issuer in ``annotations``).
     :param class_name: IngressClass. Default: the cluster's default class.
-    :param allowed_source_ranges: CIDRs allowed to call the webhook, written as the
-        ingress-nginx allowlist annotation. Other controllers: use ``annotations``.
+    :param controller: which controller serves the class, for the annotations below:
+        ``"nginx"`` (ingress-nginx) or ``"alb"`` (AWS Load Balancer Controller). Default:
+        from ``class_name`` (``nginx``, ``ingress-nginx``, ``alb``); other classes cannot
+        take ``allowed_source_ranges``/``rate_limit_rps``/``max_body_bytes``.
+    :param allowed_source_ranges: CIDRs allowed to call the webhook: ingress-nginx
+        ``whitelist-source-range`` or ALB ``inbound-cidrs``. ``0.0.0.0/0`` and ``::/0``
+        are refused (they allow everyone: leave the prop empty instead). Default: none.
+    :param rate_limit_rps: requests per second per client IP (ingress-nginx ``limit-rps``;
+        the ALB has no such annotation: use AWS WAF). Default: no limit.
+    :param max_body_bytes: largest request body the controller accepts (ingress-nginx
+        ``proxy-body-size``). Default: the controller's (1 MiB for ingress-nginx).
     :param annotations: extra Ingress annotations (e.g. cert-manager issuer).
     """
 
     host: str
+    tls: bool | Literal["upstream"] = True
     tls_secret_name: str | None = None
     class_name: str | None = None
+    controller: Controller | None = None
     allowed_source_ranges: Sequence[str] = ()
+    rate_limit_rps: int | None = None
+    max_body_bytes: int | None = None
     annotations: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -42,31 +122,104 @@ class WebhookIngress:
             "WebhookIngress.allowed_source_ranges", self.allowed_source_ranges, Sequence[str]
         )
         check_type("WebhookIngress.annotations", self.annotations, Mapping[str, str])
-        if not is_placeholder(self.host) and (
-            not self.host or "/" in self.host or ":" in self.host
-        ):
+        check_host("WebhookIngress.host", self.host)
+        if self.tls not in (True, False, "upstream"):
             raise BlueprintError(
-                "WebhookIngress.host",
-                self.host,
-                "must be a bare host name (no scheme, path or port).",
+                "WebhookIngress.tls", self.tls, "must be True, False or 'upstream'."
+            )
+        if self.tls_secret_name is not None:
+            if self.tls is not True:
+                raise BlueprintError(
+                    "WebhookIngress.tls_secret_name",
+                    self.tls_secret_name,
+                    f"needs tls=True (tls={self.tls!r} writes no TLS block).",
+                )
+            check_object_name("WebhookIngress.tls_secret_name", self.tls_secret_name)
+        if self.class_name is not None:
+            check_object_name("WebhookIngress.class_name", self.class_name)
+        if self.controller not in (None, "nginx", "alb"):
+            raise BlueprintError(
+                "WebhookIngress.controller", self.controller, "must be 'nginx', 'alb' or None."
+            )
+        if isinstance(self.allowed_source_ranges, (str, bytes)):
+            raise BlueprintError(
+                "WebhookIngress.allowed_source_ranges",
+                self.allowed_source_ranges,
+                "must be a list of CIDRs.",
             )
         for cidr in self.allowed_source_ranges:
+            if is_placeholder(cidr):
+                continue
             try:
-                ipaddress.ip_network(cidr, strict=False)
-            except ValueError:
+                network = ipaddress.ip_network(cidr, strict=False)
+            except (ValueError, TypeError):
                 raise BlueprintError(
                     "WebhookIngress.allowed_source_ranges", cidr, "is not a CIDR range."
                 ) from None
+            if network in _ANY:
+                raise BlueprintError(
+                    "WebhookIngress.allowed_source_ranges",
+                    cidr,
+                    "allows every address, which is no allowlist.",
+                    "Give the callers' ranges, or leave allowed_source_ranges empty.",
+                )
+        _positive("WebhookIngress.rate_limit_rps", self.rate_limit_rps)
+        _positive("WebhookIngress.max_body_bytes", self.max_body_bytes)
+        wanted = [
+            name
+            for name, value in (
+                ("allowed_source_ranges", self.allowed_source_ranges),
+                ("rate_limit_rps", self.rate_limit_rps),
+                ("max_body_bytes", self.max_body_bytes),
+            )
+            if value
+        ]
+        if wanted and self.resolved_controller() is None:
+            raise BlueprintError(
+                f"WebhookIngress.{wanted[0]}",
+                getattr(self, wanted[0]),
+                f"cannot be mapped to an annotation for class_name={self.class_name!r}.",
+                "Set controller='nginx' or 'alb', or write your controller's annotation "
+                "in annotations=.",
+            )
+        if self.resolved_controller() == "alb":
+            for name in ("rate_limit_rps", "max_body_bytes"):
+                if getattr(self, name) is not None:
+                    raise BlueprintError(
+                        f"WebhookIngress.{name}",
+                        getattr(self, name),
+                        "has no AWS Load Balancer Controller annotation.",
+                        "Use AWS WAF rate-based rules, or the blueprint's rate_limit and "
+                        "max_payload_size.",
+                    )
+
+    def resolved_controller(self) -> Controller | None:
+        """``controller``, else the controller ``class_name`` implies, else None."""
+        if self.controller is not None:
+            return self.controller
+        return KNOWN_CLASSES.get(self.class_name or "")
 
     def all_annotations(self) -> dict[str, str]:
         out = dict(self.annotations)
+        if self.tls == "upstream":
+            # Read by the CKV_MFB_1 checkov check (metaflow_blueprints.checkov_checks).
+            out[TLS_UPSTREAM_ANNOTATION] = "upstream"
+        controller = self.resolved_controller()
         if self.allowed_source_ranges:
-            out[NGINX_ALLOWLIST] = ",".join(self.allowed_source_ranges)
+            key = ALB_ALLOWLIST if controller == "alb" else NGINX_ALLOWLIST
+            out[key] = ",".join(self.allowed_source_ranges)
+        if self.rate_limit_rps is not None:
+            out[NGINX_LIMIT_RPS] = str(self.rate_limit_rps)
+        if self.max_body_bytes is not None:
+            out[NGINX_BODY_SIZE] = str(self.max_body_bytes)
         return out
 
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls else "http"
+
     def url(self, path: str) -> str:
-        scheme = "https" if self.tls_secret_name else "http"
-        return f"{scheme}://{self.host}{path}"
+        return f"{self.scheme}://{self.host}{path}"
 
 
 class WebhookIngressResource(Construct):
@@ -100,12 +253,15 @@ class WebhookIngressResource(Construct):
             self,
             "ingress",
             metadata=ing.IngressV1Metadata(
-                name=name, namespace=namespace, annotations=props.all_annotations() or None
+                name=name,
+                namespace=namespace,
+                annotations=props.all_annotations() or None,
+                labels={"app.kubernetes.io/managed-by": "metaflow-blueprints"},
             ),
             spec=ing.IngressV1Spec(
                 ingress_class_name=props.class_name,
                 tls=[ing.IngressV1SpecTls(hosts=[props.host], secret_name=props.tls_secret_name)]
-                if props.tls_secret_name
+                if props.tls is True
                 else None,
                 rule=[
                     ing.IngressV1SpecRule(
@@ -141,14 +297,16 @@ def expose_webhook(
     path: str,
     ingress: WebhookIngress | None,
     secret_path: bool,
+    backend: tuple[str, int] | None = None,
 ) -> ExposedWebhook:
     """Outputs for a webhook EventSource's URLs, plus its Ingress when asked for.
 
     Creates, in ``scope``: output ``url`` (in-cluster), and with ``ingress`` an Ingress
     (id ``ingress``) and output ``external_url``. With ``secret_path`` (the path is the
-    credential) both outputs are sensitive.
+    credential) both outputs are sensitive. ``backend`` (Service name, port) is where the
+    Ingress (and the in-cluster ``url``) sends requests; default the EventSource's Service.
     """
-    service = f"{name}-eventsource-svc"
+    service, port = backend if backend else (f"{name}-eventsource-svc", port)
     url = f"http://{service}.{namespace}.svc:{port}{path}"
     secret_note = " (its path is the secret)" if secret_path else ""
     TerraformOutput(
