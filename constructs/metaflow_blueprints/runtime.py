@@ -92,6 +92,7 @@ PROVIDERS: dict[str, str] = {
     "helm": "cdktf_cdktf_provider_helm",
     "kubernetes": "cdktf_cdktf_provider_kubernetes",
     "random": "cdktf_cdktf_provider_random",
+    "snowflake": "cdktf_cdktf_provider_snowflake",
 }
 
 #: Terraform registry source and version constraint of each provider the bindings target.
@@ -103,6 +104,8 @@ PROVIDER_SOURCES: dict[str, tuple[str, str]] = {
     "helm": ("hashicorp/helm", "~> 3.1"),
     "kubernetes": ("hashicorp/kubernetes", ">= 2.36"),
     "random": ("hashicorp/random", ">= 3.6"),
+    # cdktf-cdktf-provider-snowflake 15.9.1 is generated from snowflakedb/snowflake 2.11.0.
+    "snowflake": ("snowflakedb/snowflake", ">= 2.11"),
 }
 
 
