@@ -41,7 +41,7 @@ from metaflow_blueprints.replay.testing import (
     replay_events,
     stack_from_manifests,
 )
-from metaflow_blueprints.runtime import Token, provider_module
+from metaflow_blueprints.runtime import provider_module
 from metaflow_blueprints.snowflake import ChangeNotifierSql
 from tests.aws.conftest import IRSA, with_aws
 from tests.helpers import REPO, checkov_failures, manifests, resources, synth
@@ -217,7 +217,8 @@ def test_integration_role_and_topic_are_wired_to_each_other(
         "notification_provider": "AWS_SNS",
     }
     assert integration["enabled"] is True
-    assert re.fullmatch(r"\$\{aws_sns_topic\.orders_topic_\w+\.arn\}", integration["aws_sns_topic_arn"])
+    topic_arn = integration["aws_sns_topic_arn"]
+    assert re.fullmatch(r"\$\{aws_sns_topic\.orders_topic_\w+\.arn\}", topic_arn)
     roles = resources(snowflake_stack, "aws_iam_role")
     (name, role) = next((n, r) for n, r in roles.items() if n.startswith("orders_snowflake_role"))
     assert integration["aws_sns_role_arn"].endswith(f":role/{role['name']}")
@@ -478,20 +479,25 @@ def test_bad_input_is_rejected_before_anything_is_created(
     assert not [t for t in tf.get("resource", {}) if t.startswith("snowflake_")]
 
 
-def test_a_terraform_token_as_a_name_is_refused() -> None:
+def test_a_terraform_token_name_is_quoted_at_apply_time() -> None:
     def build(stack: Any, metaflow: Any) -> None:
         from metaflow_blueprints.runtime import TerraformVariable
 
         table = TerraformVariable(stack, "table", type="string").string_value
-        assert Token.is_unresolved(table)
-        with pytest.raises(BlueprintError) as caught:
-            SnowflakeToMetaflow(
-                stack, "bad", metaflow=metaflow, consumer=IRSA, **{**BASE, "table": table}
-            )
-        assert caught.value.field == "table"
-        assert "compiled into the generated SQL" in str(caught.value)
+        SnowflakeToMetaflow(
+            stack, "orders", metaflow=metaflow, consumer=IRSA, **{**BASE, "table": table}
+        )
 
-    synth(with_aws(build))
+    tf = synth(with_aws(build))
+    body = only(tf, "snowflake_procedure_sql")["procedure_definition"]
+    # Terraform doubles quotes (and backslashes, in string constants) when it substitutes.
+    assert """'${replace(replace(var.table, "\\\\", "\\\\\\\\"), "'", "''")}'""" in body
+    stream = only(tf, "snowflake_stream_on_table")["table"]
+    assert stream == '"DB"."S"."${replace(var.table, "\\"", "\\"\\"")}"'
+    # (tests/snowflake/test_sql.py has Terraform substitute hostile values into such text.)
+    (sensor,) = manifests(tf, "Sensor")
+    paths = [f["path"] for f in sensor["spec"]["dependencies"][0]["filters"]["data"]]
+    assert "metaflow.table" not in paths and "metaflow.schema" in paths
 
 
 # --- the example flow in Metaflow ------------------------------------------------------------

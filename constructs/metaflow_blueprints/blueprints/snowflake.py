@@ -52,7 +52,7 @@ from metaflow_blueprints.gcp.common import LABELS
 from metaflow_blueprints.metaflow import PayloadField, check_event
 from metaflow_blueprints.metaflow.bridge import Bridge
 from metaflow_blueprints.metaflow_events import MetaflowEvents
-from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
+from metaflow_blueprints.runtime import Construct, Fn, is_unresolved, provider_module
 from metaflow_blueprints.snowflake import ChangeNotifierSql, check_identifier
 
 Cloud = Literal["aws", "gcp"]
@@ -83,6 +83,8 @@ _UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F
 
 def snowflake_name(stem: str, suffix: str) -> str:
     """An upper-case Snowflake identifier from a blueprint name: ``MFB_<STEM>_<SUFFIX>``."""
+    if is_unresolved(stem):
+        return f"MFB_{Fn.upper(Fn.replace(stem, '-', '_'))}_{suffix}"
     return f"MFB_{stem}_{suffix}".upper().replace("-", "_")
 
 
@@ -387,7 +389,8 @@ class SnowflakeToMetaflow(Construct):
             self.queue_arn = queue_arn
             self.queue_name = queue_name_of(queue_arn)
             consumer_key = queue_kms_key_arn
-        self.subscription = provider_module("aws", "sns_topic_subscription").SnsTopicSubscription(
+        subscription = provider_module("aws", "sns_topic_subscription").SnsTopicSubscription
+        self.subscription: Any = subscription(
             self,
             "subscription",
             topic_arn=self.topic.arn,
@@ -455,7 +458,7 @@ class SnowflakeToMetaflow(Construct):
             props=props,
             json_body=True,
         )
-        self.subscription: Any = consumer.subscription
+        self.subscription = consumer.subscription
         self.identity = consumer.identity
         self.event_source = consumer.event_source
         self.sensor = add_bridge_sensor(self, metaflow=metaflow, bridge=bridge)
@@ -580,13 +583,15 @@ def bridge_mapping(
     id_field = fields["batch_id"]
     end = _at("window_end", kind="number")
     timestamp = f"(({end} | if . == null then null else floor end) // (now | floor))"
-    filters = EventFilters.all(
-        [
-            DataFilter.at("metaflow.batch_id").string().matches(_UUID),
-            DataFilter.at("metaflow.changes").number().gt(0),
-            DataFilter.at("metaflow.database").string().equals(sql.database),
-            DataFilter.at("metaflow.schema").string().equals(sql.schema),
-            DataFilter.at("metaflow.table").string().equals(sql.table),
-        ]
-    )
+    checks: list[Filter] = [
+        DataFilter.at("metaflow.batch_id").string().matches(_UUID),
+        DataFilter.at("metaflow.changes").number().gt(0),
+    ]
+    # Only messages about this table (a Terraform-token name is left to the dedicated topic:
+    # filter values become regular expressions, which a token cannot be escaped into).
+    for key in ("database", "schema", "table"):
+        value = getattr(sql, key)
+        if not is_unresolved(value):
+            checks.append(DataFilter.at(f"metaflow.{key}").string().equals(value))
+    filters = EventFilters.all(checks)
     return fields, id_field, timestamp, filters

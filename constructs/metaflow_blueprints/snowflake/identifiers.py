@@ -7,6 +7,10 @@ double-quotes every name, exactly as the Terraform provider does, so a name mean
 object in the provider's resources and in the procedure body: ``ORDERS`` (what an unquoted
 ``CREATE TABLE orders`` stores) is not ``orders``. Quotes, semicolons, whitespace and
 newlines are refused, so no prop can change the structure of the generated SQL.
+
+A Terraform token (e.g. a module variable) is not checked at synth time (design rule 7);
+it is quoted at apply time instead, with Terraform's ``replace()`` doing the doubling, so
+even an unchecked value cannot leave its quotes.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import re
 
 from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.runtime import is_unresolved
+from metaflow_blueprints.runtime import Fn, is_unresolved
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,254}$")
 
@@ -22,14 +26,10 @@ IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,254}$")
 def check_identifier(field: str, value: object) -> str:
     """Raise unless ``value`` is a usable Snowflake identifier (see module docs); return it.
 
-    Terraform tokens are refused too: the names are compiled into the procedure's SQL.
+    Terraform tokens pass unchecked (they are quoted at apply time).
     """
     if isinstance(value, str) and is_unresolved(value):
-        raise BlueprintError(
-            field,
-            value,
-            "must be a literal name: it is compiled into the generated SQL.",
-        )
+        return value
     if not isinstance(value, str) or not IDENTIFIER.fullmatch(value):
         raise BlueprintError(
             field,
@@ -42,9 +42,32 @@ def check_identifier(field: str, value: object) -> str:
     return value
 
 
+def _replace(text: str, old: str, new: str) -> str:
+    """``text.replace(old, new)``, by Terraform's ``replace()`` at apply time for a token."""
+    if not is_unresolved(text):
+        return text.replace(old, new)
+    # raw_string escapes quotes for HCL but not backslashes.
+    hcl = Fn.raw_string
+    return str(Fn.replace(text, hcl(old.replace("\\", "\\\\")), hcl(new.replace("\\", "\\\\"))))
+
+
+def escape_identifier(name: str) -> str:
+    """The body of a double-quoted identifier: ``"`` doubled."""
+    return _replace(name, '"', '""')
+
+
+def escape_string(text: str) -> str:
+    """The body of a single-quoted string constant: ``\\`` and ``'`` doubled.
+
+    Snowflake interprets backslash escapes inside ``'...'``
+    (https://docs.snowflake.com/en/sql-reference/data-types-text#escape-sequences-in-single-quoted-string-constants).
+    """
+    return _replace(_replace(text, "\\", "\\\\"), "'", "''")
+
+
 def quote_identifier(name: str) -> str:
-    """``name`` as a double-quoted identifier (embedded ``"`` doubled)."""
-    return '"' + name.replace('"', '""') + '"'
+    """``name`` as a double-quoted identifier."""
+    return '"' + escape_identifier(name) + '"'
 
 
 def qualified(*names: str) -> str:
@@ -53,9 +76,12 @@ def qualified(*names: str) -> str:
 
 
 def quote_string(text: str) -> str:
-    """``text`` as a single-quoted Snowflake string literal.
+    """``text`` as a single-quoted Snowflake string constant."""
+    return "'" + escape_string(text) + "'"
 
-    Snowflake interprets backslash escapes inside ``'...'``, so backslashes are doubled as
-    well as quotes (https://docs.snowflake.com/en/sql-reference/data-types-text#escape-sequences-in-single-quoted-string-constants).
-    """
-    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+def quote_qualified_string(*names: str) -> str:
+    """``'"DB"."SCHEMA"."OBJECT"'``: a qualified name as a string constant (each part escaped
+    for the identifier, then for the string, so tokens stay separate Terraform calls)."""
+    parts = ('"' + escape_string(escape_identifier(n)) + '"' for n in names)
+    return "'" + ".".join(parts) + "'"
