@@ -130,7 +130,8 @@ class SnowflakeToMetaflow(Construct):
         provider connects as; Terraform's role must be allowed to grant both). Default:
         none (grant them yourself, docs/snowflake.md).
     :param minimum_trigger_interval_seconds: ``USER_TASK_MINIMUM_TRIGGER_INTERVAL_IN_SECONDS``
-        of the task (changes arriving faster are batched). Default: Snowflake's (30 s).
+        of the task (changes arriving faster are batched into one run). Default: unset
+        (Snowflake's account/default value).
     :param topic_kms_key_arn: AWS: a customer-managed key for the topic; the publisher role
         gets ``kms:GenerateDataKey``/``kms:Decrypt`` on it (its key policy must allow this
         account). Default: the AWS-managed ``alias/aws/sns``.
@@ -189,12 +190,12 @@ class SnowflakeToMetaflow(Construct):
         if minimum_trigger_interval_seconds is not None and (
             isinstance(minimum_trigger_interval_seconds, bool)
             or not isinstance(minimum_trigger_interval_seconds, int)
-            or not 10 <= minimum_trigger_interval_seconds <= 86400
+            or minimum_trigger_interval_seconds < 1
         ):
             raise BlueprintError(
                 "minimum_trigger_interval_seconds",
                 minimum_trigger_interval_seconds,
-                "must be an integer 10-86400 (Snowflake's range) or None.",
+                "must be a positive integer (seconds) or None; Snowflake enforces its own range.",
             )
         aws_only = {
             "consumer": consumer,
