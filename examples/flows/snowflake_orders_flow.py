@@ -43,11 +43,15 @@ class SnowflakeOrdersFlow(FlowSpec):
     updated = Parameter("updated", default=0, help="Rows updated in the batch.")
     deleted = Parameter("deleted", default=0, help="Rows deleted in the batch.")
     changes = Parameter("changes", default=0, help="inserted + updated + deleted.")
-    window_start = Parameter("window_start", default="", help="Previous batch time (ISO).")
+    # Null in the payload (first batch, or only deletes) -> Metaflow skips the parameter,
+    # so these default to None.
+    window_start = Parameter(
+        "window_start", default=None, type=str, help="Previous batch time (ISO); None first."
+    )
     window_end = Parameter("window_end", default="", help="This batch's time (ISO 8601).")
     range_column = Parameter("range_column", default="", help="Column of range_min/max.")
-    range_min = Parameter("range_min", default="", help="Smallest new value of range_column.")
-    range_max = Parameter("range_max", default="", help="Largest new value of range_column.")
+    range_min = Parameter("range_min", default=None, type=str, help="Smallest new value.")
+    range_max = Parameter("range_max", default=None, type=str, help="Largest new value.")
 
     @step
     def start(self) -> None:
