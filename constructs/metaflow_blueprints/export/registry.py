@@ -479,7 +479,9 @@ def _snowflake() -> ModuleSpec:
         outputs=(
             *common_outputs(),
             *queue_outputs(),
-            Output("topic_arn", lambda b: b.topic.arn, "ARN of the SNS topic Snowflake publishes to."),
+            Output(
+                "topic_arn", lambda b: b.topic.arn, "ARN of the SNS topic Snowflake publishes to."
+            ),
             Output(
                 "snowflake_role_arn",
                 lambda b: b.snowflake_role.arn,
