@@ -191,6 +191,7 @@ def test_snowflake_objects(snowflake_stack: dict[str, Any]) -> None:
         "snowflake_grant_privileges_to_account_role",
         "aws_iam_role_policy",
         "aws_sns_topic_policy",
+        "aws_sns_topic_subscription",
     }
     grants = resources(snowflake_stack, "snowflake_grant_privileges_to_account_role")
     assert sorted((g["privileges"], g["account_role_name"]) for g in grants.values()) == [
@@ -379,6 +380,7 @@ def test_gcp_route_grants_only_the_integration_service_account(tmp_path: Path) -
     )
     task = only(tf, "snowflake_task")
     assert any(d.startswith("google_pubsub_topic_iam_member.") for d in task["depends_on"])
+    assert any(d.startswith("google_pubsub_subscription.") for d in task["depends_on"])
     assert not [t for t in tf["resource"] if t.startswith("aws_")]
     (source,) = manifests(tf, "EventSource")
     (pubsub,) = source["spec"]["pubSub"].values()
@@ -464,6 +466,11 @@ BASE = {"event": "orders.changed", "database": "DB", "schema": "S", "table": "T"
         ({"cloud": "gcp"}, "consumer", "<IRSA>"),
         ({"cloud": "gcp", "consumer": None}, "project", None),
         ({"cloud": "gcp", "consumer": None, "project": "Acme"}, "project", "Acme"),
+        (
+            {"cloud": "gcp", "consumer": None, "project": "acme-ml", "encryption": "kms"},
+            "encryption/max_receive_count",
+            ("kms", 5),
+        ),
         ({"minimum_trigger_interval_seconds": 0}, "minimum_trigger_interval_seconds", 0),
         ({"minimum_trigger_interval_seconds": True}, "minimum_trigger_interval_seconds", True),
         ({"topic_kms_key_arn": "alias/aws/sns"}, "topic_kms_key_arn", "alias/aws/sns"),

@@ -242,6 +242,12 @@ class SnowflakeToMetaflow(Construct):
             )
         elif cloud == "gcp":
             _refuse_others(aws_only, "cloud='aws'")
+            if encryption != "sqs_managed" or max_receive_count != 5:
+                raise BlueprintError(
+                    "encryption/max_receive_count",
+                    (encryption, max_receive_count),
+                    "only apply with cloud='aws' (the SQS queue).",
+                )
             if project is None:
                 raise BlueprintError(
                     "project", None, "is required with cloud='gcp'.", "Pass the GCP project id."
@@ -296,11 +302,16 @@ class SnowflakeToMetaflow(Construct):
             assert consumer is not None
             self._build_aws(metaflow, consumer, choice, queue_arn, queue_kms_key_arn,
                             topic_kms_key_arn, event_name, bridge)
-            publisher_ready: list[Any] = [self.snowflake_role_policy, self.topic_policy]
+            # The first notification needs the publish permissions and the subscription.
+            publisher_ready: list[Any] = [
+                self.snowflake_role_policy,
+                self.topic_policy,
+                self.subscription,
+            ]
         else:
             assert pubsub_props is not None
             self._build_gcp(metaflow, pubsub_props, event_name, bridge)
-            publisher_ready = [self.publisher]
+            publisher_ready = [self.publisher, self.subscription.subscription]
         self._build_snowflake(
             warehouse=warehouse,
             owner_role=owner_role,
