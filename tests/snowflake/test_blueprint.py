@@ -492,7 +492,7 @@ def test_bad_input_is_rejected_before_anything_is_created(
     assert not [t for t in tf.get("resource", {}) if t.startswith("snowflake_")]
 
 
-def test_a_terraform_token_name_is_quoted_at_apply_time() -> None:
+def test_a_terraform_token_name_is_checked_by_terraform_before_any_sql_exists() -> None:
     def build(stack: Any, metaflow: Any) -> None:
         from metaflow_blueprints.runtime import TerraformVariable
 
@@ -502,12 +502,12 @@ def test_a_terraform_token_name_is_quoted_at_apply_time() -> None:
         )
 
     tf = synth(with_aws(build))
-    body = only(tf, "snowflake_procedure_sql")["procedure_definition"]
-    # Terraform doubles quotes (and backslashes, in string constants) when it substitutes.
-    assert """'${replace(replace(var.table, "\\\\", "\\\\\\\\"), "'", "''")}'""" in body
-    stream = only(tf, "snowflake_stream_on_table")["table"]
-    assert stream == '"DB"."S"."${replace(var.table, "\\"", "\\"\\"")}"'
-    # (tests/snowflake/test_sql.py has Terraform substitute hostile values into such text.)
+    condition = '${can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", var.table))}'
+    for type_ in ("snowflake_stream_on_table", "snowflake_procedure_sql", "snowflake_task"):
+        (check,) = only(tf, type_)["lifecycle"]["precondition"]
+        assert check["condition"] == condition, type_
+    assert only(tf, "snowflake_stream_on_table")["table"] == '"DB"."S"."${var.table}"'
+    # (tests/snowflake/test_sql.py has Terraform evaluate that condition on hostile values.)
     (sensor,) = manifests(tf, "Sensor")
     paths = [f["path"] for f in sensor["spec"]["dependencies"][0]["filters"]["data"]]
     assert "metaflow.table" not in paths and "metaflow.schema" in paths

@@ -54,6 +54,7 @@ from metaflow_blueprints.metaflow.bridge import Bridge
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.runtime import Construct, Fn, is_unresolved, provider_module
 from metaflow_blueprints.snowflake import ChangeNotifierSql, check_identifier
+from metaflow_blueprints.snowflake.identifiers import token_precondition
 
 Cloud = Literal["aws", "gcp"]
 #: The provider's preview features this blueprint uses: configure the Snowflake provider
@@ -551,6 +552,22 @@ class SnowflakeToMetaflow(Construct):
             depends_on=[self.procedure, *self.grants, *publisher_ready],
             **optional,
         )
+        # Token names are checked by Terraform at plan time, before any SQL is created.
+        checks = [
+            token_precondition(field, value)
+            for field, value in (
+                ("database", sql.database),
+                ("schema", sql.schema),
+                ("table", sql.table),
+                ("warehouse", warehouse),
+                ("range_column", sql.range_column),
+                ("name", sql.batches),
+            )
+            if isinstance(value, str) and is_unresolved(value)
+        ]
+        if checks:
+            for resource in (self.stream, self.procedure, self.task):
+                resource.add_override("lifecycle.precondition", checks)
 
 
 def _refuse_others(props: dict[str, Any], other: str) -> None:

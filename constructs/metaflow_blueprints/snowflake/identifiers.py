@@ -9,8 +9,8 @@ object in the provider's resources and in the procedure body: ``ORDERS`` (what a
 newlines are refused, so no prop can change the structure of the generated SQL.
 
 A Terraform token (e.g. a module variable) is not checked at synth time (design rule 7);
-it is quoted at apply time instead, with Terraform's ``replace()`` doing the doubling, so
-even an unchecked value cannot leave its quotes.
+the blueprint puts :func:`token_precondition` on every resource whose SQL embeds it, so
+Terraform refuses, at plan time, a value that is not an identifier of that syntax.
 """
 
 from __future__ import annotations
@@ -43,12 +43,17 @@ def check_identifier(field: str, value: object) -> str:
 
 
 def _replace(text: str, old: str, new: str) -> str:
-    """``text.replace(old, new)``, by Terraform's ``replace()`` at apply time for a token."""
-    if not is_unresolved(text):
-        return text.replace(old, new)
-    # raw_string escapes quotes for HCL but not backslashes.
-    hcl = Fn.raw_string
-    return str(Fn.replace(text, hcl(old.replace("\\", "\\\\")), hcl(new.replace("\\", "\\\\"))))
+    """``text.replace(old, new)``; a token is left as is (checked by a precondition)."""
+    return text if is_unresolved(text) else text.replace(old, new)
+
+
+def token_precondition(field: str, value: str) -> dict[str, object]:
+    """A Terraform ``lifecycle.precondition`` that ``value`` (a token) is an identifier."""
+    return {
+        "condition": Fn.can(Fn.regex(IDENTIFIER.pattern, value)),
+        "error_message": f"{field} must be a Snowflake identifier matching {IDENTIFIER.pattern} "
+        "(it is compiled into the generated SQL).",
+    }
 
 
 def escape_identifier(name: str) -> str:
