@@ -504,7 +504,7 @@ def _snowflake() -> ModuleSpec:
             "need the construct.",
             "The Sensor checks the batch id and a non-zero change count; it does not compare "
             "the message's database/schema/table with the inputs (the topic is the module's "
-            "own). Names reach the procedure's SQL through Terraform's `replace()` quoting.",
+            "own). Each name is also checked by a `lifecycle.precondition` on the SQL resources.",
             *AWS_NOTES,
         ),
     )
