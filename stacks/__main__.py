@@ -19,6 +19,7 @@ STACKS = {
     "gcp": "stacks.gcp:GcpStack",
     "webhook": "stacks.webhook:WebhookStack",
     "webhooks": "stacks.webhooks:WebhooksStack",
+    "snowflake": "stacks.snowflake:SnowflakeStack",
 }
 
 

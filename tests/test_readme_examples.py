@@ -17,10 +17,12 @@ from metaflow_blueprints import (
     MetaflowEvents,
     PubSubToMetaflow,
     S3ToMetaflow,
+    SnowflakeToMetaflow,
     SqsConsumer,
     WebhookToMetaflow,
 )
 from metaflow_blueprints.argo import DataFilter
+from metaflow_blueprints.blueprints.snowflake import PREVIEW_FEATURES
 from metaflow_blueprints.runtime import (
     FRAMEWORK,
     PROVIDERS,
@@ -39,6 +41,7 @@ def test_every_readme_snippet_synthesizes_together() -> None:
         ("random", "RandomProvider", {}),
         ("aws", "AwsProvider", {"region": "us-east-1"}),
         ("google", "GoogleProvider", {"project": "acme-ml"}),
+        ("snowflake", "SnowflakeProvider", {"preview_features_enabled": list(PREVIEW_FEATURES)}),
     ]
     for name, cls, config in providers:
         getattr(provider_module(name, "provider"), cls)(stack, name, **config)
@@ -71,6 +74,11 @@ def test_every_readme_snippet_synthesizes_together() -> None:
         stack, "pubsub_orders", metaflow=metaflow, project="acme-ml", topic_name="orders",
         event="orders.published", payload={"order_id": "body.order_id"},
     )  # fmt: skip
+    SnowflakeToMetaflow(
+        stack, "orders_changed", metaflow=metaflow, event="snowflake.orders.changed",
+        database="ANALYTICS", schema="SALES", table="ORDERS",
+        warehouse="MFB_NOTIFY_WH", consumer=irsa,
+    )  # fmt: skip
     DbtCloudToMetaflow(
         stack, "dbt", metaflow=metaflow, event="dbt.job.completed",
         account_id="43786", job_ids=["302418"],
@@ -90,6 +98,7 @@ def test_every_readme_snippet_synthesizes_together() -> None:
         "orders.created",
         "gcs.object.finalized",
         "orders.published",
+        "snowflake.orders.changed",
         "dbt.job.completed",
         "fivetran.sync.succeeded",
     }

@@ -28,6 +28,7 @@ _EXPORTS: dict[str, str] = {
     "SqsConsumer": "metaflow_blueprints.aws.identity",
     "GcsToMetaflow": "metaflow_blueprints.blueprints.gcs",
     "PubSubToMetaflow": "metaflow_blueprints.blueprints.pubsub",
+    "SnowflakeToMetaflow": "metaflow_blueprints.blueprints.snowflake",
     "MetaflowEvents": "metaflow_blueprints.metaflow_events",
     "ArgoEventsPlatform": "metaflow_blueprints.platform.argo_events",
     "MetaflowEventsSetup": "metaflow_blueprints.platform.metaflow_setup",

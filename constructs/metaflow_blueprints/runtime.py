@@ -174,6 +174,8 @@ PROVIDER_SOURCES: dict[str, tuple[str, str]] = {
     "helm": ("hashicorp/helm", "~> 3.1"),
     "kubernetes": ("hashicorp/kubernetes", "~> 2.38"),
     "random": ("hashicorp/random", "~> 3.7"),
+    # snowflakedb/snowflake 2.x still breaks between minor releases: stay on the bindings' minor.
+    "snowflake": ("snowflakedb/snowflake", "~> 2.11"),
 }
 
 #: What every prebuilt binding's package description starts with (cdktf and cdktn alike):

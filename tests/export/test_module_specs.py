@@ -131,6 +131,32 @@ def _dynamodb(**props: str) -> None:
             raise
 
 
+def _snowflake(**props: str) -> None:
+    """Construct ``SnowflakeToMetaflow`` with one prop replaced (fails before any resource)."""
+    from metaflow_blueprints.aws.identity import SqsConsumer
+    from metaflow_blueprints.blueprints.snowflake import SnowflakeToMetaflow
+    from metaflow_blueprints.metaflow_events import MetaflowEvents
+    from metaflow_blueprints.runtime import App, TerraformStack
+
+    stack = TerraformStack(App(), "t")
+    args: dict[str, Any] = {
+        "database": "DB", "schema": "S", "table": "T", "warehouse": "WH", **props
+    }
+    try:
+        SnowflakeToMetaflow(
+            stack, "d", metaflow=MetaflowEvents(stack, "m"), event="e",
+            consumer=SqsConsumer.pod_identity(cluster_name="c"), **args,
+        )
+    except BlueprintError as err:
+        if err.field in props:
+            raise
+
+
+#: What a Snowflake identifier prop refuses and accepts (the same rule for every one).
+SNOWFLAKE_BAD = ["", "1A", "A B", 'A"B', "A'B", "A;B", "A.B", "A-B", "A\nB", "A" * 256]
+SNOWFLAKE_GOOD = ["ORDERS", "orders", "_A", "A$1", "A" * 255]
+
+
 def _s3_bucket(value: str) -> None:
     from metaflow_blueprints.blueprints.s3 import _check_bucket
 
@@ -257,6 +283,12 @@ CASES: dict[str, tuple[Callable[[str], object], list[str], list[str]]] = {
          "projects/acme-ml-prod/topics/ab"],
         ["orders", "goo", "projects/acme-ml-prod/topics/orders", "A.b~c+d%e_f"],
     ),
+    **{
+        f"{prop}@snowflake": (
+            (lambda p: lambda v: _snowflake(**{p: v}))(prop), SNOWFLAKE_BAD, SNOWFLAKE_GOOD
+        )
+        for prop in ("database", "schema", "table", "warehouse")
+    },
     "account_id": (_dbt_account, ["", "12a", "-1", "1 2", "0x1"], ["43786", "0"]),
     "host": (
         _host,
@@ -293,7 +325,7 @@ def _endpoint(value: str) -> None:
 STRICTER: dict[str, dict[str, list[str]]] = {
     "name": {
         **{m: ["a" * 43, "a" * 47] for m in ("webhook", "s3", "dynamodb", "dbt-cloud",
-                                            "fivetran")},
+                                            "fivetran", "snowflake")},
         # mfb-<name> is a service account id (<= 30) and <name> a topic (>= 3, no goog).
         **{m: ["a" * 27, "a", "ab", "goog-x", "google"] for m in ("pubsub", "gcs")},
     },

@@ -282,3 +282,74 @@ def pipe_policy(
             }
         )
     return {"Version": VERSION, "Statement": statements}
+
+
+def topic_policy(topic_arn: str, *, publisher_role_arn: str, enforce_tls: bool = True) -> Policy:
+    """SNS topic policy: TLS only; only ``publisher_role_arn`` may publish.
+
+    The explicit deny for every other principal makes "only" hold even for identities of
+    this account whose IAM policies allow ``sns:Publish`` broadly.
+    """
+    statements: list[Policy] = []
+    if enforce_tls:
+        statements.append(
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        )
+    statements += [
+        {
+            "Sid": "DenyOtherPublishers",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": publisher_role_arn}},
+        },
+        {
+            "Sid": "AllowPublisherRole",
+            "Effect": "Allow",
+            "Principal": {"AWS": publisher_role_arn},
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+        },
+    ]
+    return {"Version": VERSION, "Statement": statements}
+
+
+def external_user_trust(*, user_arn: str, external_id: str) -> Policy:
+    """Trust for an external service's IAM user (e.g. Snowflake's) pinned to an external id."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "ExternalServiceUser",
+                "Effect": "Allow",
+                "Principal": {"AWS": user_arn},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
+            }
+        ],
+    }
+
+
+def publish_policy(topic_arn: str, kms_key_arn: str | None = None) -> Policy:
+    """Publish to one topic (+ the data-key calls a customer-managed topic key needs)."""
+    statements: list[Policy] = [
+        {"Sid": "PublishToTopic", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn}
+    ]
+    if kms_key_arn is not None:
+        statements.append(
+            {
+                "Sid": "EncryptForTopic",
+                "Effect": "Allow",
+                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": kms_key_arn,
+            }
+        )
+    return {"Version": VERSION, "Statement": statements}

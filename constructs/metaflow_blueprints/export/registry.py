@@ -24,6 +24,7 @@ from metaflow_blueprints.metaflow.contract import BRIDGE_SENSOR_PREFIX, EVENT_NA
 from metaflow_blueprints.runtime import Fn
 from metaflow_blueprints.webhooks.ingress import LAST_LABEL_HAS_LETTER
 from metaflow_blueprints.webhooks.ingress import SUBDOMAIN as INGRESS_SUBDOMAIN
+from metaflow_blueprints.snowflake.identifiers import IDENTIFIER as SNOWFLAKE_IDENTIFIER
 
 #: Kubernetes namespace (DNS-1123 label), as ``MetaflowEvents`` checks it.
 NAMESPACE = NAMESPACE_NAME.pattern
@@ -423,6 +424,89 @@ def _dynamodb() -> ModuleSpec:
             "jq transform, built in Python): `table`, `event_name`, `sequence_number`, "
             "`approximate_creation_time`, and the record's `eventID` as `id`.",
             "`stream_arn` is required: the module reads nothing from the table at plan time.",
+            *AWS_NOTES,
+        ),
+    )
+
+
+SNOWFLAKE_IDENTIFIER_RULE = Validation(
+    regex=SNOWFLAKE_IDENTIFIER.pattern,
+    message="is not a supported Snowflake identifier: 1-255 letters, digits, '_' or '$', "
+    "starting with a letter or '_', as Snowflake stores it (unquoted names are upper-case).",
+)
+
+
+def _snowflake_identifier(name: str, description: str, example: str) -> Input:
+    return Input(
+        name, description=description, validations=(SNOWFLAKE_IDENTIFIER_RULE,), example=example
+    )
+
+
+def _snowflake() -> ModuleSpec:
+    def build(stack: Any, v: Mapping[str, Any]) -> Any:
+        from metaflow_blueprints.blueprints.snowflake import SnowflakeToMetaflow
+
+        return SnowflakeToMetaflow(
+            stack,
+            "snowflake",
+            metaflow=metaflow_events(stack, v),
+            event=v["event"],
+            database=v["database"],
+            schema=v["schema"],
+            table=v["table"],
+            warehouse=v["warehouse"],
+            consumer=irsa(v),
+            name=v["name"],
+        )
+
+    return ModuleSpec(
+        name="snowflake",
+        blueprint="metaflow_blueprints.blueprints.snowflake:SnowflakeToMetaflow",
+        build=build,
+        summary="Committed changes to a Snowflake table (stream → triggered task → SNS → SQS) "
+        "start every flow with `@trigger(event=var.event)`.",
+        inputs=(
+            name_input(stem_of="the Snowflake objects, SNS topic, queue, IAM roles, "
+                       "EventSource and Sensor names"),
+            EVENT_INPUT,
+            _snowflake_identifier("database", "Database of the watched table.", "ANALYTICS"),
+            _snowflake_identifier("schema", "Schema of the watched table.", "SALES"),
+            _snowflake_identifier("table", "The watched table.", "ORDERS"),
+            _snowflake_identifier(
+                "warehouse", "Warehouse the triggered task runs on.", "MFB_NOTIFY_WH"
+            ),
+            *irsa_inputs(),
+            *metaflow_inputs(),
+        ),
+        outputs=(
+            *common_outputs(),
+            *queue_outputs(),
+            Output(
+                "topic_arn", lambda b: b.topic.arn, "ARN of the SNS topic Snowflake publishes to."
+            ),
+            Output(
+                "snowflake_role_arn",
+                lambda b: b.snowflake_role.arn,
+                "ARN of the IAM role Snowflake assumes to publish.",
+            ),
+            Output(
+                "integration_name",
+                lambda b: b.integration.name,
+                "Name of the Snowflake notification integration.",
+            ),
+            Output("task_name", lambda b: b.task.name, "Name of the Snowflake triggered task."),
+        ),
+        notes=(
+            "Configure the Snowflake provider (in the calling configuration) with "
+            "`preview_features_enabled = [\"snowflake_notification_integration_resource\", "
+            "\"snowflake_procedure_sql_resource\"]`; its role must be allowed to create the "
+            "stream, procedure, task and integration and to execute tasks (docs/snowflake.md).",
+            "AWS route only (an account hosted on AWS); the GCP route (Pub/Sub), `range_column`, "
+            "`owner_role` grants, a customer-managed topic key and the task's trigger interval "
+            "need the construct.",
+            "The Sensor checks the batch id and a non-zero change count; it does not compare "
+            "the message's database/schema/table with the inputs (the topic is the module's "
+            "own). Each name is also checked by a `lifecycle.precondition` on the SQL resources.",
             *AWS_NOTES,
         ),
     )
@@ -856,6 +940,7 @@ _FACTORIES: dict[str, Callable[[], ModuleSpec]] = {
     "gcs": _gcs,
     "pubsub": _pubsub,
     "s3": _s3,
+    "snowflake": _snowflake,
     "webhook": _webhook,
 }
 

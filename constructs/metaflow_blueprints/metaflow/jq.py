@@ -33,7 +33,19 @@ URLDECODE = r"""def mfb_urldecode:
 EPOCH = r"""def mfb_epoch:
   sub("[.][0-9]+"; "") | sub("[+]00:00$"; "Z") | fromdateiso8601;"""
 
-_DEFINITIONS = {"mfb_urldecode": URLDECODE, "mfb_epoch": EPOCH}
+#: ``.body | mfb_json_message``: the JSON object a queue message carries, whether it arrives
+#: bare, as a JSON string, inside an SNS envelope (``Type: Notification``, ``Message`` a JSON
+#: string) or wrapped as ``{"application/json": "<json>"}``; null for anything else.
+JSON_MESSAGE = r"""def mfb_json_message:
+  def mfb_parse: if type == "string" then (try fromjson catch null) else . end;
+  mfb_parse
+  | if type == "object" and .Type == "Notification" and (.Message | type) == "string"
+    then (.Message | mfb_parse) else . end
+  | if type == "object" and keys == ["application/json"]
+    then (.["application/json"] | mfb_parse) else . end
+  | if type == "object" then . else null end;"""
+
+_DEFINITIONS = {"mfb_urldecode": URLDECODE, "mfb_epoch": EPOCH, "mfb_json_message": JSON_MESSAGE}
 
 #: Optional keys whose source is absent are left out, so the flow's Parameter default applies
 #: (Metaflow maps a present JSON null as the string "null").

@@ -1,0 +1,92 @@
+"""Snowflake identifiers: what the blueprint accepts, and how it quotes them in SQL.
+
+Accepted names follow Snowflake's rules for *unquoted* identifiers (a letter or ``_``,
+then letters, digits, ``_`` or ``$``; at most 255 characters:
+https://docs.snowflake.com/en/sql-reference/identifiers-syntax). Generated SQL still
+double-quotes every name, exactly as the Terraform provider does, so a name means the same
+object in the provider's resources and in the procedure body: ``ORDERS`` (what an unquoted
+``CREATE TABLE orders`` stores) is not ``orders``. Quotes, semicolons, whitespace and
+newlines are refused, so no prop can change the structure of the generated SQL.
+
+A Terraform token (e.g. a module variable) is not checked at synth time (design rule 7);
+the blueprint puts :func:`token_precondition` on every resource whose SQL embeds it, so
+Terraform refuses, at plan time, a value that is not an identifier of that syntax.
+"""
+
+from __future__ import annotations
+
+import re
+
+from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.runtime import Fn, is_unresolved
+
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,254}$")
+
+
+def check_identifier(field: str, value: object) -> str:
+    """Raise unless ``value`` is a usable Snowflake identifier (see module docs); return it.
+
+    Terraform tokens pass unchecked (they are quoted at apply time).
+    """
+    if isinstance(value, str) and is_unresolved(value):
+        return value
+    if not isinstance(value, str) or not IDENTIFIER.fullmatch(value):
+        raise BlueprintError(
+            field,
+            value,
+            "is not a supported Snowflake identifier.",
+            "Use 1-255 letters, digits, '_' or '$', starting with a letter or '_', exactly as "
+            "Snowflake stores the name (unquoted names are stored upper-case: ORDERS). "
+            "Quotes, semicolons, spaces and newlines are not allowed.",
+        )
+    return value
+
+
+def _replace(text: str, old: str, new: str) -> str:
+    """``text.replace(old, new)``; a token is left as is (checked by a precondition)."""
+    return text if is_unresolved(text) else text.replace(old, new)
+
+
+def token_precondition(field: str, value: str) -> dict[str, object]:
+    """A Terraform ``lifecycle.precondition`` that ``value`` (a token) is an identifier."""
+    return {
+        "condition": Fn.can(Fn.regex(IDENTIFIER.pattern, value)),
+        "error_message": f"{field} must be a Snowflake identifier matching {IDENTIFIER.pattern} "
+        "(it is compiled into the generated SQL).",
+    }
+
+
+def escape_identifier(name: str) -> str:
+    """The body of a double-quoted identifier: ``"`` doubled."""
+    return _replace(name, '"', '""')
+
+
+def escape_string(text: str) -> str:
+    """The body of a single-quoted string constant: ``\\`` and ``'`` doubled.
+
+    Snowflake interprets backslash escapes inside ``'...'``
+    (https://docs.snowflake.com/en/sql-reference/data-types-text#escape-sequences-in-single-quoted-string-constants).
+    """
+    return _replace(_replace(text, "\\", "\\\\"), "'", "''")
+
+
+def quote_identifier(name: str) -> str:
+    """``name`` as a double-quoted identifier."""
+    return '"' + escape_identifier(name) + '"'
+
+
+def qualified(*names: str) -> str:
+    """``"DB"."SCHEMA"."OBJECT"`` from its parts."""
+    return ".".join(quote_identifier(n) for n in names)
+
+
+def quote_string(text: str) -> str:
+    """``text`` as a single-quoted Snowflake string constant."""
+    return "'" + escape_string(text) + "'"
+
+
+def quote_qualified_string(*names: str) -> str:
+    """``'"DB"."SCHEMA"."OBJECT"'``: a qualified name as a string constant (each part escaped
+    for the identifier, then for the string, so tokens stay separate Terraform calls)."""
+    parts = ('"' + escape_string(escape_identifier(n)) + '"' for n in names)
+    return "'" + ".".join(parts) + "'"
