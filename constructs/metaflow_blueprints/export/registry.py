@@ -22,9 +22,9 @@ from metaflow_blueprints.gcp.common import RESOURCE_ID as GCP_RESOURCE_ID
 from metaflow_blueprints.metaflow.bridge import default_webhook_url
 from metaflow_blueprints.metaflow.contract import BRIDGE_SENSOR_PREFIX, EVENT_NAME
 from metaflow_blueprints.runtime import Fn
+from metaflow_blueprints.snowflake.identifiers import IDENTIFIER as SNOWFLAKE_IDENTIFIER
 from metaflow_blueprints.webhooks.ingress import LAST_LABEL_HAS_LETTER
 from metaflow_blueprints.webhooks.ingress import SUBDOMAIN as INGRESS_SUBDOMAIN
-from metaflow_blueprints.snowflake.identifiers import IDENTIFIER as SNOWFLAKE_IDENTIFIER
 
 #: Kubernetes namespace (DNS-1123 label), as ``MetaflowEvents`` checks it.
 NAMESPACE = NAMESPACE_NAME.pattern
