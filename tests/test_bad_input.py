@@ -106,9 +106,16 @@ def _cases() -> Iterator[Any]:
 
 
 def _resources(stack: TerraformStack) -> list[str]:
+    """Resources in ``stack`` besides those of its ``MetaflowEvents`` (made by :func:`_stack`:
+    the bridges' ServiceAccount and RBAC exist before any blueprint is tried)."""
     from metaflow_blueprints.runtime import TerraformResource
 
-    return [c.node.path for c in stack.node.find_all() if isinstance(c, TerraformResource)]
+    own = f"{stack.node.path}/metaflow/"
+    return [
+        c.node.path
+        for c in stack.node.find_all()
+        if isinstance(c, TerraformResource) and not c.node.path.startswith(own)
+    ]
 
 
 _SERIAL = [0]

@@ -117,13 +117,20 @@ def test_bridge_sensors_run_as_a_configmap_creator_only(
             assert binding["subject"][0]["name"] == account
 
 
+def _sensitive_token(stack: Any) -> str:
+    """A token as the README asks for it: a sensitive variable's value, never a literal."""
+    from metaflow_blueprints.runtime import TerraformVariable
+
+    return str(TerraformVariable(stack, "token", type="string", sensitive=True).string_value)
+
+
 def test_sensor_waits_for_the_auth_secret_and_rbac() -> None:
     terraform = synth(
         lambda stack: WebhookToMetaflow(
             stack, "hook", event="data.updated", payload={"table": "table"},
             id_path="delivery_id",
             metaflow=MetaflowEvents(stack, "metaflow", namespace="metaflow",
-                                    webhook_auth_token="tok"),
+                                    webhook_auth_token=_sensitive_token(stack)),
         )
     )
     (sensor,) = [
@@ -133,7 +140,7 @@ def test_sensor_waits_for_the_auth_secret_and_rbac() -> None:
     depends = sensor["depends_on"]
     (secret,) = [
         logical for logical, r in resources(terraform, "kubernetes_secret_v1").items()
-        if "Bearer" in json.dumps(r["data"])
+        if "Bearer" in json.dumps(r["data"]) or "var.token" in json.dumps(r["data"])
     ]
     assert f"kubernetes_secret_v1.{secret}" in depends, depends
     for kind in ("kubernetes_role_binding_v1", "kubernetes_role_v1",

@@ -129,7 +129,9 @@ def test_the_own_app_snippet_runs_verbatim_on_the_installed_framework(tmp_path: 
         timeout=300,
         env={k: v for k, v in os.environ.items() if k != "CDKTF_OUTDIR"},
     )
-    assert 1 <= int(result.stdout.split()[-1]) < 10  # lazy: not ~300 kubernetes modules
+    # Lazy: the resource modules the snippet uses (Secret, ServiceAccount, Role, RoleBinding,
+    # provider, ...: 14 today), not the package's ~300.
+    assert 1 <= int(result.stdout.split()[-1]) < 30
     (stack,) = (tmp_path / "cdktf.out" / "stacks").iterdir()
     terraform = json.loads((stack / "cdk.tf.json").read_text())
     sensors = manifests(terraform, "Sensor")

@@ -203,6 +203,12 @@ V5_ADAPTATIONS: tuple[tuple[str, str, str], ...] = (
         r"\1.name",
         "aws 6 renamed the aws_region data source's `name` to `region` (5.x has only `name`)",
     ),
+    (
+        r'(, )?"disable_session_tags": false(?(1)|(, )?)',  # json.dumps separators
+        "",
+        "aws_eks_pod_identity_association's `disable_session_tags` is newer than the 5.x "
+        "schema; we set it to its default (false: session tags on, which the trust relies on)",
+    ),
 )
 
 _STUB = "stub_{type}__{name}"

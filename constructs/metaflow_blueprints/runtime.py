@@ -153,6 +153,7 @@ __all__ = [
     "TerraformVariable",
     "Testing",
     "Token",
+    "address",
     "binding_requirement",
     "declare_required_providers",
     "is_unresolved",
@@ -267,6 +268,15 @@ def nested_block(resource: type, prop: str, block: Any) -> Any:
     init = getattr(resource, "__init__")  # noqa: B009 (mypy: __init__ on a type)
     annotation = inspect.signature(init).parameters[prop].annotation
     return [block] if "Sequence" in str(annotation) else block
+
+
+def address(resource: Any) -> str:
+    """``type.logical_id``: the bare address Terraform JSON ``depends_on`` needs.
+
+    ``resource.fqn`` is a token that renders as ``"${type.logical_id}"``, which
+    ``terraform init`` rejects in ``depends_on`` ("A single static variable reference").
+    """
+    return f"{resource.terraform_resource_type}.{resource.friendly_unique_id}"
 
 
 def is_unresolved(value: object) -> bool:

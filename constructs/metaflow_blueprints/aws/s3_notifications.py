@@ -18,7 +18,13 @@ from typing import Any
 
 from metaflow_blueprints.argo.names import short_hash, slug
 from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.runtime import Construct, TerraformStack, is_unresolved, provider_module
+from metaflow_blueprints.runtime import (
+    Construct,
+    TerraformStack,
+    address,
+    is_unresolved,
+    provider_module,
+)
 
 
 @dataclass(frozen=True)
@@ -144,9 +150,7 @@ class BucketNotifications(Construct):
 
     def _add_dependencies(self, items: list[Any]) -> None:
         for item in items:
-            # Terraform JSON needs the bare address here: ``fqn`` is a token that renders
-            # as "${type.name}", which `terraform init` rejects in depends_on.
-            ref = f"{item.terraform_resource_type}.{item.friendly_unique_id}"
+            ref = address(item)
             if ref not in self._depends_on:
                 self._depends_on.append(ref)
         if self._depends_on:

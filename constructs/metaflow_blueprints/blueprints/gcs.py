@@ -19,7 +19,6 @@ from metaflow_blueprints.blueprints.base import (
 from metaflow_blueprints.blueprints.pubsub import (
     PubSubConsumer,
     PubSubConsumerProps,
-    address,
     message_payload,
 )
 from metaflow_blueprints.errors import BlueprintError
@@ -27,7 +26,7 @@ from metaflow_blueprints.gcp.common import LABELS, check_project
 from metaflow_blueprints.metaflow import PayloadField, check_event
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import checked
-from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
+from metaflow_blueprints.runtime import Construct, address, is_unresolved, provider_module
 
 EVENT_TYPES = ("OBJECT_FINALIZE", "OBJECT_METADATA_UPDATE", "OBJECT_DELETE", "OBJECT_ARCHIVE")
 PUBLISHER = "roles/pubsub.publisher"

@@ -39,7 +39,7 @@ from metaflow_blueprints.metaflow.bridge import MANAGED_BY
 from metaflow_blueprints.metaflow.payload import split_path
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import checked
-from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
+from metaflow_blueprints.runtime import Construct, address, is_unresolved, provider_module
 
 #: Metaflow ``timestamp`` = the message's publish time (Argo renders it with Go's
 #: ``time.String()``: ``2025-01-15 10:20:30.123 +0000 UTC``); the bridge's clock otherwise.
@@ -118,11 +118,6 @@ def _message_field(where: str, spec: str, json_body: bool) -> PayloadField:
         "must start with 'attributes.' (a message attribute) or 'body' (the JSON body).",
         "E.g. 'attributes.table' or 'body.order.id'.",
     )
-
-
-def address(resource: Any) -> str:
-    """``type.logical_id`` of a resource, the form ``depends_on`` holds (``fqn`` is a token)."""
-    return f"{resource.terraform_resource_type}.{resource.friendly_unique_id}"
 
 
 def account_id_for(name: str) -> str:

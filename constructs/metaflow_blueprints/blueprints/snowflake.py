@@ -474,7 +474,9 @@ class SnowflakeToMetaflow(Construct):
         self.subscription = consumer.subscription
         self.identity = consumer.identity
         self.event_source = consumer.event_source
-        self.sensor = add_bridge_sensor(self, metaflow=metaflow, bridge=bridge)
+        self.sensor = add_bridge_sensor(
+            self, metaflow=metaflow, bridge=bridge, event_source=self.event_source
+        )
 
     # --- Snowflake side ---------------------------------------------------------------
 

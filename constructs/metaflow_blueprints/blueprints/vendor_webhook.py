@@ -39,7 +39,7 @@ from metaflow_blueprints.metaflow.bridge import MANAGED_BY
 from metaflow_blueprints.metaflow.jq import NOW
 from metaflow_blueprints.metaflow.payload import gjson_path, jq_getpath, split_path
 from metaflow_blueprints.metaflow_events import MetaflowEvents
-from metaflow_blueprints.runtime import Construct, Fn, is_unresolved
+from metaflow_blueprints.runtime import Construct, Fn, address, is_unresolved
 from metaflow_blueprints.webhooks.ingress import WebhookIngress, expose_webhook
 from metaflow_blueprints.webhooks.secret_path import SecretPath, check_byte_length
 from metaflow_blueprints.webhooks.verifier import SignatureVerifier, check_image
@@ -285,7 +285,7 @@ class VendorWebhook(Construct):
                 labels=MANAGED_BY,
             )
             if self.signing_secret is not None:
-                self.verifier.deployment.depends_on = [self.signing_secret.secret.fqn]
+                self.verifier.deployment.depends_on = [address(self.signing_secret.secret)]
         exposed = expose_webhook(
             self,
             name=self.name,
@@ -317,5 +317,5 @@ class VendorWebhook(Construct):
         )
         self.signing_secret_ref = self.signing_secret.ref(SIGNING_SECRET_KEY)
         if self.verifier is not None:
-            self.verifier.deployment.depends_on = [self.signing_secret.secret.fqn]
+            self.verifier.deployment.depends_on = [address(self.signing_secret.secret)]
         return self.signing_secret

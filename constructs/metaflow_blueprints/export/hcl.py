@@ -33,6 +33,8 @@ TOOLS_DIR = Path(__file__).resolve().parent / "hcl_tools"
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _KEYWORDS = frozenset({"true", "false", "null", "for", "in", "if", "endif", "endfor"})
 _META_BLOCKS = frozenset({"lifecycle", "provisioner", "connection", "dynamic", "precondition"})
+#: Blocks nested in a resource's ``lifecycle`` (custom conditions), absent from cdktf's metadata.
+_LIFECYCLE_BLOCKS = frozenset({"precondition", "postcondition"})
 
 
 class HclToolsMissing(RuntimeError):
@@ -213,7 +215,11 @@ def _body(body: Mapping[str, Any], blocks: set[BlockPath], prefix: BlockPath = (
         if key == "//":
             continue
         path = (*prefix, key)
-        if path in blocks or (not prefix and key in _META_BLOCKS):
+        if (
+            path in blocks
+            or (not prefix and key in _META_BLOCKS)
+            or (prefix == ("lifecycle",) and key in _LIFECYCLE_BLOCKS)
+        ):
             for item in value if isinstance(value, list) else [value]:
                 lines.append(f"{key} {{\n{_body(item, blocks, path)}}}\n")
         elif key in ("depends_on", "ignore_changes", "replace_triggered_by"):

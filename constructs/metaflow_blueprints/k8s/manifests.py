@@ -11,16 +11,11 @@ from typing import Any
 
 from metaflow_blueprints.argo import EventSource, Sensor
 from metaflow_blueprints.k8s.claims import claim
-from metaflow_blueprints.runtime import Construct, provider_module
+from metaflow_blueprints.runtime import Construct, address, provider_module
 
 #: What the Argo controllers (and the API server) change on our objects after apply: the
 #: controller's full-object ``Update`` adds its finalizer (pkg/reconciler/*/controller.go).
 COMPUTED_FIELDS = ("metadata.annotations", "metadata.labels", "metadata.finalizers")
-
-
-def address(resource: Any) -> str:
-    """``type.logical_id``: the bare address Terraform JSON ``depends_on`` needs."""
-    return f"{resource.terraform_resource_type}.{resource.friendly_unique_id}"
 
 
 class ArgoManifest(Construct):

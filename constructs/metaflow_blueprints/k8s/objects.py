@@ -7,7 +7,7 @@ from typing import Any
 
 from metaflow_blueprints.argo import SecretKeyRef
 from metaflow_blueprints.k8s.claims import claim
-from metaflow_blueprints.runtime import Construct, provider_module
+from metaflow_blueprints.runtime import Construct, nested_block, provider_module
 
 
 class KubernetesSecret(Construct):
@@ -107,8 +107,12 @@ class ConfigMapWriter(Construct):
         self.role = role_v1.RoleV1(
             self,
             "role",
-            metadata=role_v1.RoleV1Metadata(
-                name=name, namespace=namespace, labels=dict(labels or {}) or None
+            metadata=nested_block(  # a list on the kubernetes 3.x bindings (cdktn)
+                role_v1.RoleV1,
+                "metadata",
+                role_v1.RoleV1Metadata(
+                    name=name, namespace=namespace, labels=dict(labels or {}) or None
+                ),
             ),
             rule=[role_v1.RoleV1Rule(api_groups=[""], resources=["configmaps"], verbs=["create"])],
         )
