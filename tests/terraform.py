@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import pytest
+from tests.helpers import require_engine
 
 #: Where provider mirrors live on the machine kinds we run on (searched in order).
 MIRROR_GLOBS = (
@@ -28,18 +28,6 @@ MIRROR_GLOBS = (
     "/opt/*/registry.terraform.io/hashicorp/aws/*/*/terraform-provider-aws_*",
     "/usr/share/terraform/**/terraform-provider-aws_*",
 )
-
-
-def require_engines() -> bool:
-    """True when missing engines must fail the run instead of skipping (CI)."""
-    return os.environ.get("MFB_REQUIRE_ENGINES", "") not in ("", "0", "false")
-
-
-def missing(reason: str) -> None:
-    """Skip the calling test (or fail it under ``MFB_REQUIRE_ENGINES=1``)."""
-    if require_engines():
-        pytest.fail(f"{reason} (MFB_REQUIRE_ENGINES=1 makes this an error)", pytrace=False)
-    pytest.skip(reason)
 
 
 @cache
@@ -66,16 +54,14 @@ def aws_mirror() -> tuple[Path, str] | None:
 
 def require_terraform() -> str:
     path = binary()
-    if path is None:
-        missing("no `terraform` binary on PATH")
+    require_engine("terraform (on PATH)", path)
     assert path is not None
     return path
 
 
 def require_aws_mirror() -> tuple[Path, str]:
     mirror = aws_mirror()
-    if mirror is None:
-        missing("no hashicorp/aws provider mirror (terraform-provider-aws_*) on this machine")
+    require_engine("a hashicorp/aws provider mirror (terraform-provider-aws_*)", mirror)
     assert mirror is not None
     return mirror
 

@@ -25,7 +25,7 @@ from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.replay import replay
 from metaflow_blueprints.synth import synth_app
 from stacks.__main__ import STACKS, build
-from tests.helpers import REPO, manifests, resources, synth
+from tests.helpers import REPO, manifests, resources, single_block, synth
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 BEARER = {"Authorization": "Bearer secret-token", "Content-Type": "application/json"}
@@ -107,11 +107,13 @@ def test_bridge_sensors_run_as_a_configmap_creator_only(
         for sensor in manifests(terraform, "Sensor"):
             account = sensor["spec"]["template"]["serviceAccountName"]
             assert account in accounts
-            (role,) = [r for r in roles.values() if r["metadata"]["name"] == account]
+            (role,) = [
+                r for r in roles.values() if single_block(r["metadata"])["name"] == account
+            ]
             assert role["rule"] == [
                 {"api_groups": [""], "resources": ["configmaps"], "verbs": ["create"]}
             ]
-            assert role["metadata"]["namespace"] == sensor["metadata"]["namespace"]
+            assert single_block(role["metadata"])["namespace"] == sensor["metadata"]["namespace"]
             (binding,) = [b for b in bindings.values() if b["metadata"]["name"] == account]
             assert binding["role_ref"]["kind"] == "Role"
             assert binding["subject"][0]["name"] == account

@@ -18,6 +18,8 @@ from metaflow_blueprints.export.hcl import BlockPath, BlockSchema, _expression_e
 _META = {"__start_line__", "__end_line__"}
 _ESC = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 _RESOURCE_META_BLOCKS = {("lifecycle",), ("provisioner",), ("connection",), ("dynamic",)}
+#: Custom conditions are blocks inside a resource's lifecycle block (Terraform's grammar).
+_LIFECYCLE_BLOCKS = {("lifecycle", "precondition"), ("lifecycle", "postcondition")}
 
 
 def unescape(raw: str) -> str:
@@ -73,7 +75,11 @@ def _body(
         if key in _META:
             continue
         path = (*prefix, key)
-        if path in blocks or (not prefix and path in _RESOURCE_META_BLOCKS):
+        if (
+            path in blocks
+            or (not prefix and path in _RESOURCE_META_BLOCKS)
+            or path in _LIFECYCLE_BLOCKS
+        ):
             out[key] = [_body(item, blocks, path) for item in value]
             continue
         assert isinstance(value, list) and len(value) == 1, f"{path}: {value!r}"
@@ -138,7 +144,11 @@ def json_form(doc: dict[str, Any], schema: BlockSchema) -> dict[str, Any]:
             if key == "//":
                 continue
             path = (*prefix, key)
-            if path in blocks or (not prefix and path in _RESOURCE_META_BLOCKS):
+            if (
+                path in blocks
+                or (not prefix and path in _RESOURCE_META_BLOCKS)
+                or path in _LIFECYCLE_BLOCKS
+            ):
                 items = item if isinstance(item, list) else [item]
                 out[key] = [body(i, blocks, path) for i in items]
             elif key in ("depends_on", "ignore_changes"):

@@ -32,7 +32,7 @@ COMMITTED = REPO / "modules"
 
 
 #: Provider version constraints as modules write them (main.tf and the README's list).
-_CONSTRAINT = re.compile(r'(version\s*=\s*"|`hashicorp/[a-z]+` `)(?:>=|~>) [0-9.]+')
+_CONSTRAINT = re.compile(r'(version\s*=\s*"|`[a-z-]+/[a-z-]+` `)(?:>=|~>) [0-9.]+')
 
 
 def _files(root: Path) -> dict[str, str]:
