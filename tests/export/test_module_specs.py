@@ -180,7 +180,7 @@ def _gcp(fn: str) -> Callable[[str], object]:
 
 def _dbt_account(value: str) -> None:
     from metaflow_blueprints.blueprints.dbt_cloud import NUMERIC_ID
-    from metaflow_blueprints.blueprints.vendor_webhook import check_values
+    from metaflow_blueprints.sources.vendor_webhook import check_values
 
     check_values("account_id", [value], pattern=NUMERIC_ID)
 

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from metaflow_blueprints.argo import SecretKeyRef
-from metaflow_blueprints.blueprints.base import event_key
 from metaflow_blueprints.blueprints.fivetran import FivetranToMetaflow
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.replay.testing import assert_no_trigger, replay_events
 from metaflow_blueprints.runtime import TerraformVariable
+from metaflow_blueprints.sources.base import event_key
 from metaflow_blueprints.webhooks.ingress import WebhookIngress
 from tests.helpers import REPO, resources, synth
 

@@ -7,7 +7,12 @@ from collections.abc import Sequence
 
 from metaflow_blueprints.argo import DataFilter, RateLimit, SecretKeyRef
 from metaflow_blueprints.argo.filters import Filter
-from metaflow_blueprints.blueprints.vendor_webhook import (
+from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.metaflow import PayloadField
+from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.props import checked
+from metaflow_blueprints.runtime import Construct, Fn, is_unresolved
+from metaflow_blueprints.sources.vendor_webhook import (
     PAYLOAD_ROOT,
     VendorWebhook,
     check_register,
@@ -17,11 +22,6 @@ from metaflow_blueprints.blueprints.vendor_webhook import (
     payload_equals,
     text_field,
 )
-from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.metaflow import PayloadField
-from metaflow_blueprints.metaflow_events import MetaflowEvents
-from metaflow_blueprints.props import checked
-from metaflow_blueprints.runtime import Construct, Fn, is_unresolved
 from metaflow_blueprints.webhooks.ingress import WebhookIngress
 from metaflow_blueprints.webhooks.vendors import DbtCloudWebhook
 from metaflow_blueprints.webhooks.verifier import DEFAULT_IMAGE

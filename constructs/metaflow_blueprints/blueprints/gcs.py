@@ -8,7 +8,13 @@ from typing import Any
 
 from metaflow_blueprints.argo import DataFilter, EventFilters
 from metaflow_blueprints.argo.filters import Filter
-from metaflow_blueprints.blueprints.base import (
+from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.gcp.common import LABELS, check_project
+from metaflow_blueprints.metaflow import PayloadField, check_event
+from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.props import checked
+from metaflow_blueprints.runtime import Construct, address, is_unresolved, provider_module
+from metaflow_blueprints.sources.base import (
     add_bridge_sensor,
     as_filters,
     base_name,
@@ -16,17 +22,11 @@ from metaflow_blueprints.blueprints.base import (
     event_key,
     plan_bridge,
 )
-from metaflow_blueprints.blueprints.pubsub import (
+from metaflow_blueprints.sources.pubsub import (
     PubSubConsumer,
     PubSubConsumerProps,
     message_payload,
 )
-from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.gcp.common import LABELS, check_project
-from metaflow_blueprints.metaflow import PayloadField, check_event
-from metaflow_blueprints.metaflow_events import MetaflowEvents
-from metaflow_blueprints.props import checked
-from metaflow_blueprints.runtime import Construct, address, is_unresolved, provider_module
 
 EVENT_TYPES = ("OBJECT_FINALIZE", "OBJECT_METADATA_UPDATE", "OBJECT_DELETE", "OBJECT_ARCHIVE")
 PUBLISHER = "roles/pubsub.publisher"

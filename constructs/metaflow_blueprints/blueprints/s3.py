@@ -13,8 +13,13 @@ from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.identity import SqsConsumer, check_consumer
 from metaflow_blueprints.aws.queue import EventQueue
 from metaflow_blueprints.aws.s3_notifications import BucketNotifications, QueueRule
-from metaflow_blueprints.blueprints.base import as_filters, base_name, check_metaflow
-from metaflow_blueprints.blueprints.sqs_source import (
+from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.metaflow import PayloadField, check_event
+from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.props import checked
+from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
+from metaflow_blueprints.sources.base import as_filters, base_name, check_metaflow
+from metaflow_blueprints.sources.sqs import (
     build_sqs_source,
     check_queue_choice,
     claim_queue,
@@ -22,11 +27,6 @@ from metaflow_blueprints.blueprints.sqs_source import (
     plan_sqs_bridge,
     queue_name_of,
 )
-from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.metaflow import PayloadField, check_event
-from metaflow_blueprints.metaflow_events import MetaflowEvents
-from metaflow_blueprints.props import checked
-from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
 
 Delivery = Literal["notification", "eventbridge"]
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")

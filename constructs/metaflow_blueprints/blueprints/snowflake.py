@@ -31,22 +31,6 @@ from metaflow_blueprints.aws import policies
 from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.identity import SqsConsumer, check_consumer
 from metaflow_blueprints.aws.queue import EventQueue
-from metaflow_blueprints.blueprints.base import (
-    add_bridge_sensor,
-    as_filters,
-    base_name,
-    check_metaflow,
-    event_key,
-    plan_bridge,
-)
-from metaflow_blueprints.blueprints.pubsub import PubSubConsumer, PubSubConsumerProps
-from metaflow_blueprints.blueprints.sqs_source import (
-    build_sqs_source,
-    check_queue_choice,
-    make_queue,
-    plan_sqs_bridge,
-    queue_name_of,
-)
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.gcp.common import LABELS
 from metaflow_blueprints.metaflow import PayloadField, check_event
@@ -55,6 +39,22 @@ from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.runtime import Construct, Fn, is_unresolved, provider_module
 from metaflow_blueprints.snowflake import ChangeNotifierSql, check_identifier
 from metaflow_blueprints.snowflake.identifiers import token_precondition
+from metaflow_blueprints.sources.base import (
+    add_bridge_sensor,
+    as_filters,
+    base_name,
+    check_metaflow,
+    event_key,
+    plan_bridge,
+)
+from metaflow_blueprints.sources.pubsub import PubSubConsumer, PubSubConsumerProps
+from metaflow_blueprints.sources.sqs import (
+    build_sqs_source,
+    check_queue_choice,
+    make_queue,
+    plan_sqs_bridge,
+    queue_name_of,
+)
 
 Cloud = Literal["aws", "gcp"]
 #: The provider's preview features this blueprint uses: configure the Snowflake provider

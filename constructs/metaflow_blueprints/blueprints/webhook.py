@@ -13,7 +13,14 @@ from metaflow_blueprints.argo import (
     WebhookEvent,
 )
 from metaflow_blueprints.argo.filters import Filter
-from metaflow_blueprints.blueprints.base import (
+from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.k8s.manifests import ArgoEventSource
+from metaflow_blueprints.metaflow import PayloadField, check_event
+from metaflow_blueprints.metaflow.bridge import MANAGED_BY
+from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.props import checked
+from metaflow_blueprints.runtime import Construct, TerraformOutput, is_unresolved
+from metaflow_blueprints.sources.base import (
     add_bridge_sensor,
     as_filters,
     as_payload,
@@ -22,13 +29,6 @@ from metaflow_blueprints.blueprints.base import (
     event_key,
     plan_bridge,
 )
-from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.k8s.manifests import ArgoEventSource
-from metaflow_blueprints.metaflow import PayloadField, check_event
-from metaflow_blueprints.metaflow.bridge import MANAGED_BY
-from metaflow_blueprints.metaflow_events import MetaflowEvents
-from metaflow_blueprints.props import checked
-from metaflow_blueprints.runtime import Construct, TerraformOutput, is_unresolved
 from metaflow_blueprints.webhooks.ingress import WebhookIngress, expose_webhook
 from metaflow_blueprints.webhooks.token import WebhookToken
 

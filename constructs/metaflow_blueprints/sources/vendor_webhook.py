@@ -23,13 +23,6 @@ from metaflow_blueprints.argo import (
     WebhookEvent,
 )
 from metaflow_blueprints.argo.filters import Filter, regex_literal
-from metaflow_blueprints.blueprints.base import (
-    add_bridge_sensor,
-    base_name,
-    check_metaflow,
-    event_key,
-    plan_bridge,
-)
 from metaflow_blueprints.blueprints.webhook import check_limits
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.k8s.manifests import ArgoEventSource
@@ -40,6 +33,13 @@ from metaflow_blueprints.metaflow.jq import NOW
 from metaflow_blueprints.metaflow.payload import gjson_path, jq_getpath, split_path
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.runtime import Construct, Fn, address, is_unresolved
+from metaflow_blueprints.sources.base import (
+    add_bridge_sensor,
+    base_name,
+    check_metaflow,
+    event_key,
+    plan_bridge,
+)
 from metaflow_blueprints.webhooks.ingress import WebhookIngress, expose_webhook
 from metaflow_blueprints.webhooks.secret_path import SecretPath, check_byte_length
 from metaflow_blueprints.webhooks.verifier import SignatureVerifier, check_image

@@ -9,13 +9,13 @@ from metaflow_blueprints.argo import EventFilters, EventSource, SqsEvent
 from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.identity import SqsConsumer, SqsConsumerIdentity, check_consumer
 from metaflow_blueprints.aws.queue import EventQueue, check_queue_args
-from metaflow_blueprints.blueprints.base import add_bridge_sensor, event_key, plan_bridge
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.k8s.manifests import ArgoEventSource, ArgoSensor
 from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY, Bridge
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.runtime import Construct, Fn, TerraformStack, is_unresolved
+from metaflow_blueprints.sources.base import add_bridge_sensor, event_key, plan_bridge
 
 _CLAIMS_ID = "mfb_queue_consumers"
 

@@ -1,0 +1,2 @@
+"""Source machinery the blueprints share: bridge planning, SQS and Pub/Sub consumers,
+vendor webhooks."""
