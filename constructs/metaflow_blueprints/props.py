@@ -4,6 +4,11 @@
 annotation and raises a :class:`BlueprintError` naming the prop and the value, so a
 ``None``, a number given as a string or a NaN never reaches jsii or Terraform as a
 ``TypeError``/``RuntimeError``. Terraform tokens pass (checked at plan time instead).
+
+Props that several blueprints share are a *prop group*: a ``TypedDict`` (``total=False``)
+registered with its defaults by :func:`prop_group`, taken as flat keyword arguments through
+``**options: Unpack[Group]``. :func:`signature_params` lists a callable's props with the
+groups expanded: the one view ``@checked``, the module export and the docs read.
 """
 
 from __future__ import annotations
@@ -14,21 +19,95 @@ import inspect
 import math
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.runtime import is_unresolved
 
 F = TypeVar("F", bound=Callable[..., Any])
+G = TypeVar("G", bound=type)
 _SKIP = ("self", "scope")
+#: Marks a required prop in :class:`Param` (``inspect.Parameter.empty``).
+REQUIRED = inspect.Parameter.empty
+_GROUP_DEFAULTS: dict[type, Mapping[str, Any]] = {}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One prop of a construct: its name, type hint, default (or :data:`REQUIRED`) and the
+    prop group it belongs to (None for a plain keyword argument)."""
+
+    name: str
+    hint: Any
+    default: Any
+    group: type | None = None
+
+
+def prop_group(defaults: Mapping[str, Any]) -> Callable[[G], G]:
+    """Register a ``TypedDict`` as a prop group; ``defaults`` holds every member's default."""
+
+    def register(group: G) -> G:
+        members = set(typing.get_type_hints(group))
+        if set(defaults) != members:
+            raise ValueError(f"{group.__name__}: defaults {sorted(defaults)} != {sorted(members)}")
+        _GROUP_DEFAULTS[group] = dict(defaults)
+        return group
+
+    return register
+
+
+def group_values(group: type, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Every member of ``group``: the given value, else the group's default."""
+    return {**_GROUP_DEFAULTS[group], **given}
+
+
+def signature_params(fn: Callable[..., Any]) -> list[Param]:
+    """The props of ``fn`` in signature order, prop groups (``**kw: Unpack[G]``) expanded."""
+    hints = _hints(fn)
+    out: list[Param] = []
+    for parameter in inspect.signature(fn).parameters.values():
+        if parameter.name in _SKIP or parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+            continue
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            group = _unpacked_group(hints.get(parameter.name))
+            if group is not None:
+                defaults = _GROUP_DEFAULTS[group]
+                for name, hint in typing.get_type_hints(group).items():
+                    out.append(Param(name, hint, defaults[name], group))
+            continue
+        out.append(Param(parameter.name, hints.get(parameter.name, Any), parameter.default))
+    return out
+
+
+def _unpacked_group(hint: Any) -> type | None:
+    """``G`` of an ``Unpack[G]`` annotation for a registered prop group, else None."""
+    if typing.get_origin(hint) is typing.Unpack:
+        (group,) = typing.get_args(hint)
+        if group in _GROUP_DEFAULTS:
+            return typing.cast(type, group)
+        raise TypeError(f"{group!r} is not a registered prop group (use @prop_group)")
+    return None
 
 
 def checked(fn: F) -> F:
-    """Decorate ``fn`` so that its arguments are checked against its annotations first."""
+    """Decorate ``fn`` so that its arguments are checked against its annotations first.
+
+    Members of a prop group are checked like plain props; an unknown keyword is refused.
+    """
     signature = inspect.signature(fn)
     hints = _hints(fn)
     owner = fn.__qualname__.split(".")[0]
+    grouped = {
+        name: _unpacked_group(hint)
+        for name, hint in hints.items()
+        if signature.parameters.get(name, None) is not None
+        and signature.parameters[name].kind is inspect.Parameter.VAR_KEYWORD
+    }
+    group_hints = {
+        name: typing.get_type_hints(group) for name, group in grouped.items() if group is not None
+    }
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -39,10 +118,22 @@ def checked(fn: F) -> F:
         for name, value in bound.arguments.items():
             if name in _SKIP or name not in hints:
                 continue
-            check_type(name, value, hints[name])
+            if name in group_hints:
+                _check_group(owner, value, group_hints[name])
+            else:
+                check_type(name, value, hints[name])
         return fn(*args, **kwargs)
 
     return typing.cast(F, wrapper)
+
+
+def _check_group(owner: str, given: Mapping[str, Any], members: Mapping[str, Any]) -> None:
+    for name, value in given.items():
+        if name not in members:
+            raise BlueprintError(
+                name, value, f"is not a prop of {owner}; its props are listed in its docstring."
+            )
+        check_type(name, value, members[name])
 
 
 def check_type(field: str, value: Any, hint: Any) -> None:
@@ -100,6 +191,7 @@ def _kind_of(value: Any) -> str | None:
 def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
     """Annotations resolved one by one; one that cannot be resolved is not checked."""
     out: dict[str, Any] = {}
+    fn = inspect.unwrap(fn)
     namespace = getattr(fn, "__globals__", {})
     for name, text in getattr(fn, "__annotations__", {}).items():
         if name == "return":
