@@ -18,7 +18,7 @@ STACKS = {
     "aws": "stacks.aws:AwsStack",
     "gcp": "stacks.gcp:GcpStack",
     "webhook": "stacks.webhook:WebhookStack",
-    "webhooks": "stacks.webhooks:WebhooksStack",
+    "vendor_webhooks": "stacks.vendor_webhooks:VendorWebhooksStack",
     "snowflake": "stacks.snowflake:SnowflakeStack",
 }
 

@@ -44,15 +44,15 @@ class SettingsError(ValueError):
 
 def sections() -> dict[str, dict[str, Any]]:
     """Setting sections (objects) and the keys each one may hold."""
-    from stacks import aws, gcp, webhooks
+    from stacks import aws, gcp, vendor_webhooks
 
     return {
         "platform": DEFAULTS["platform"],
         "webhook": DEFAULTS["webhook"],
         "aws": aws.DEFAULTS,
         "gcp": gcp.DEFAULTS,
-        "dbt_cloud": webhooks.DBT_CLOUD,
-        "fivetran": webhooks.FIVETRAN,
+        "dbt_cloud": vendor_webhooks.DBT_CLOUD,
+        "fivetran": vendor_webhooks.FIVETRAN,
     }
 
 

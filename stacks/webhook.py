@@ -6,9 +6,9 @@ from typing import Any
 
 from metaflow_blueprints.argo import DataFilter
 from metaflow_blueprints.blueprints.webhook import WebhookToMetaflow
+from metaflow_blueprints.ingress.ingress import WebhookIngress
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.runtime import Construct, TerraformStack
-from metaflow_blueprints.webhooks.ingress import WebhookIngress
 from stacks.common import kubernetes_and_random, metaflow_events
 
 

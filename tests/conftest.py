@@ -48,6 +48,26 @@ def reference_app_json(reference_out: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def aws_stack() -> dict[str, Any]:
+    """The reference ``aws`` stack's Terraform JSON."""
+    from metaflow_blueprints.runtime import App, synth_stack
+    from stacks import settings as settings_module
+    from stacks.aws import AwsStack
+
+    return synth_stack(AwsStack(App(), "aws", settings_module.load()))
+
+
+@pytest.fixture(scope="session")
+def snowflake_stack() -> dict[str, Any]:
+    """The reference ``snowflake`` stack's Terraform JSON."""
+    from metaflow_blueprints.runtime import App, synth_stack
+    from stacks import settings as settings_module
+    from stacks.snowflake import SnowflakeStack
+
+    return synth_stack(SnowflakeStack(App(), "snowflake", settings_module.load()))
+
+
+@pytest.fixture(scope="session")
 def modules() -> dict[str, Any]:
     """Blueprint name -> generated Module, for every registered blueprint."""
     from metaflow_blueprints.export import module, registry

@@ -116,3 +116,30 @@ def require_engine(name: str, found: object) -> None:
     if os.environ.get("MFB_REQUIRE_ENGINES") == "1":
         pytest.fail(f"{reason}, and MFB_REQUIRE_ENGINES=1 requires it")
     pytest.skip(reason)
+
+
+def __getattr__(name: str) -> Any:
+    """``IRSA``: an IRSA identity for AWS blueprint tests, built on first use (loads cdktf)."""
+    if name != "IRSA":
+        raise AttributeError(name)
+    from metaflow_blueprints.aws.identity import SqsConsumer
+
+    value = SqsConsumer.irsa(
+        oidc_provider_arn="arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC",
+        issuer="https://oidc.eks.us-east-1.amazonaws.com/id/ABC",
+    )
+    globals()["IRSA"] = value
+    return value
+
+
+def with_aws(build: Callable[[Any, Any], None]) -> Callable[[Any], None]:
+    """Wrap ``build(stack, metaflow)`` for :func:`synth`: AWS provider + ``MetaflowEvents``."""
+
+    def wrapped(stack: Any) -> None:
+        from metaflow_blueprints.metaflow_events import MetaflowEvents
+        from metaflow_blueprints.runtime import provider_module
+
+        provider_module("aws", "provider").AwsProvider(stack, "aws", region="us-east-1")
+        build(stack, MetaflowEvents(stack, "metaflow", namespace="metaflow"))
+
+    return wrapped

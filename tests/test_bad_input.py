@@ -271,7 +271,7 @@ def test_gcs_custom_attributes_must_be_strings() -> None:
     ],
 )  # fmt: skip
 def test_webhook_ingress_props(field: str, kwargs: dict[str, Any]) -> None:
-    from metaflow_blueprints.webhooks.ingress import WebhookIngress
+    from metaflow_blueprints.ingress.ingress import WebhookIngress
 
     _raises(field, lambda: WebhookIngress(**kwargs))
 

@@ -99,7 +99,7 @@ def _check(run: JqRun) -> None:
     ).count('"'), where
 
 
-@pytest.mark.parametrize("name", ["aws", "gcp", "webhook", "webhooks"])
+@pytest.mark.parametrize("name", ["aws", "gcp", "webhook", "vendor_webhooks"])
 def test_reference_stack_programs_agree(
     name: str, reference_stacks: dict[str, dict[str, Any]]
 ) -> None:

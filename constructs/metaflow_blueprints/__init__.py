@@ -33,11 +33,11 @@ _EXPORTS: dict[str, str] = {
     "ArgoEventsPlatform": "metaflow_blueprints.platform.argo_events",
     "MetaflowEventsSetup": "metaflow_blueprints.platform.metaflow_setup",
     "WebhookToMetaflow": "metaflow_blueprints.blueprints.webhook",
-    "WebhookIngress": "metaflow_blueprints.webhooks.ingress",
+    "WebhookIngress": "metaflow_blueprints.ingress.ingress",
     "PayloadField": "metaflow_blueprints.metaflow.payload",
     "DbtCloudToMetaflow": "metaflow_blueprints.blueprints.dbt_cloud",
     "FivetranToMetaflow": "metaflow_blueprints.blueprints.fivetran",
-    "SecretPath": "metaflow_blueprints.webhooks.secret_path",
+    "SecretPath": "metaflow_blueprints.ingress.secret_path",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,4 +1,4 @@
-"""Starts when the reference ``webhooks`` stack's dbt Cloud bridge posts ``dbt.job.completed``.
+"""Starts on ``dbt.job.completed``, posted by the ``vendor_webhooks`` stack's dbt Cloud bridge.
 
 Deploy with ``python dbt_flow.py argo-workflows create``. ``DbtCloudToMetaflow`` posts
 these payload keys (all strings) besides the envelope: ``account_id``, ``project_id``,

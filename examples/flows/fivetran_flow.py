@@ -1,4 +1,4 @@
-"""Starts when the reference ``webhooks`` stack's Fivetran bridge posts ``fivetran.sync.succeeded``.
+"""Starts on ``fivetran.sync.succeeded``, posted by the ``vendor_webhooks`` stack's Fivetran bridge.
 
 Deploy with ``python fivetran_flow.py argo-workflows create``. ``FivetranToMetaflow``
 posts these payload keys besides the envelope: ``connector_id``, ``connector_name``,

@@ -186,13 +186,13 @@ def _dbt_account(value: str) -> None:
 
 
 def _host(value: str) -> None:
-    from metaflow_blueprints.webhooks.ingress import WebhookIngress
+    from metaflow_blueprints.ingress.ingress import WebhookIngress
 
     WebhookIngress(host=value)
 
 
 def _ingress_prop(prop: str, value: str) -> None:
-    from metaflow_blueprints.webhooks.ingress import WebhookIngress
+    from metaflow_blueprints.ingress.ingress import WebhookIngress
 
     WebhookIngress(host="hooks.example.com", **{prop: value})
 

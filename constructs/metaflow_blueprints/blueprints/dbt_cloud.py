@@ -8,10 +8,13 @@ from collections.abc import Sequence
 from metaflow_blueprints.argo import DataFilter, RateLimit, SecretKeyRef
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.ingress.ingress import WebhookIngress
+from metaflow_blueprints.ingress.verifier import DEFAULT_IMAGE
 from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, Fn, is_unresolved
+from metaflow_blueprints.sources.vendor_registration import DbtCloudWebhook
 from metaflow_blueprints.sources.vendor_webhook import (
     PAYLOAD_ROOT,
     VendorWebhook,
@@ -22,9 +25,6 @@ from metaflow_blueprints.sources.vendor_webhook import (
     payload_equals,
     text_field,
 )
-from metaflow_blueprints.webhooks.ingress import WebhookIngress
-from metaflow_blueprints.webhooks.vendors import DbtCloudWebhook
-from metaflow_blueprints.webhooks.verifier import DEFAULT_IMAGE
 
 #: The dbt Cloud event this blueprint listens to (success or failure, after artifacts).
 EVENT_TYPE = "job.run.completed"
@@ -63,7 +63,7 @@ class DbtCloudToMetaflow(VendorWebhook):
 
     Creates an Argo webhook EventSource at an unguessable path (dbt Cloud cannot send a
     bearer token, and its HMAC ``Authorization`` signature cannot be checked inside Argo
-    Events: see docs/webhooks.md), with a signing secret a signature verifier in front of
+    Events: see docs/vendor_webhooks.md), with a signing secret a signature verifier in front of
     it, an optional Ingress, and the bridge Sensor. The bridge
     only passes ``eventType == "job.run.completed"`` from ``account_id`` with a status in
     ``statuses`` (and the given jobs/environments), all anchored exact string matches, and
@@ -98,7 +98,7 @@ class DbtCloudToMetaflow(VendorWebhook):
         that checks the ``Authorization`` HMAC and route the Ingress to it. Default: on
         whenever a signing secret is known (``signing_secret`` or ``register_webhook``).
     :param verifier_image: Python image of the verifier (pinned). Default
-        :data:`~metaflow_blueprints.webhooks.verifier.DEFAULT_IMAGE`.
+        :data:`~metaflow_blueprints.ingress.verifier.DEFAULT_IMAGE`.
     :param rate_limit: Argo trigger ``rateLimit`` of the bridge. Default: none.
     :param max_payload_size: largest body in bytes (EventSource ``maxPayloadSize`` and the
         verifier's 413 limit). Default: 1 MiB.

@@ -8,11 +8,14 @@ from collections.abc import Sequence
 from metaflow_blueprints.argo import DataFilter, RateLimit, SecretKeyRef
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.ingress.ingress import WebhookIngress
+from metaflow_blueprints.ingress.verifier import DEFAULT_IMAGE
 from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.metaflow.payload import jq_getpath
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, provider_module
+from metaflow_blueprints.sources.vendor_registration import FivetranWebhook
 from metaflow_blueprints.sources.vendor_webhook import (
     VendorWebhook,
     check_register,
@@ -22,9 +25,6 @@ from metaflow_blueprints.sources.vendor_webhook import (
     payload_equals,
     text_field,
 )
-from metaflow_blueprints.webhooks.ingress import WebhookIngress
-from metaflow_blueprints.webhooks.vendors import FivetranWebhook
-from metaflow_blueprints.webhooks.verifier import DEFAULT_IMAGE
 
 #: The Fivetran event this blueprint listens to (sent for successful and failed syncs).
 EVENT_TYPE = "sync_end"
@@ -55,7 +55,7 @@ class FivetranToMetaflow(VendorWebhook):
 
     Creates an Argo webhook EventSource at an unguessable path (Fivetran cannot send a
     bearer token and its ``X-Fivetran-Signature-256`` HMAC cannot be checked inside Argo
-    Events: see docs/webhooks.md), with a signing secret a signature verifier in front of
+    Events: see docs/vendor_webhooks.md), with a signing secret a signature verifier in front of
     it, an optional Ingress, and the bridge Sensor. The bridge
     only passes ``event == "sync_end"`` whose ``data.status`` is in ``statuses`` (and the
     given connectors/groups), all anchored exact matches: ``test`` events and failed syncs
@@ -91,7 +91,7 @@ class FivetranToMetaflow(VendorWebhook):
         that checks ``X-Fivetran-Signature-256`` and route the Ingress to it. Default: on
         whenever a signing secret is known (``signing_secret`` or ``register_webhook``).
     :param verifier_image: Python image of the verifier (pinned). Default
-        :data:`~metaflow_blueprints.webhooks.verifier.DEFAULT_IMAGE`.
+        :data:`~metaflow_blueprints.ingress.verifier.DEFAULT_IMAGE`.
     :param rate_limit: Argo trigger ``rateLimit`` of the bridge. Default: none.
     :param max_payload_size: largest body in bytes (EventSource ``maxPayloadSize`` and the
         verifier's 413 limit). Default: 1 MiB.

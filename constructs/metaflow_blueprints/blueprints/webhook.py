@@ -14,6 +14,8 @@ from metaflow_blueprints.argo import (
 )
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.ingress.ingress import WebhookIngress, expose_webhook
+from metaflow_blueprints.ingress.token import WebhookToken
 from metaflow_blueprints.k8s.manifests import ArgoEventSource
 from metaflow_blueprints.metaflow import PayloadField, check_event
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY
@@ -29,8 +31,6 @@ from metaflow_blueprints.sources.base import (
     event_key,
     plan_bridge,
 )
-from metaflow_blueprints.webhooks.ingress import WebhookIngress, expose_webhook
-from metaflow_blueprints.webhooks.token import WebhookToken
 
 
 def check_exposure(

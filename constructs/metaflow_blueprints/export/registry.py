@@ -19,12 +19,12 @@ from metaflow_blueprints.export.spec import Input, ModuleSpec, Output, Validatio
 from metaflow_blueprints.gcp.common import ACCOUNT_ID as GCP_ACCOUNT_ID
 from metaflow_blueprints.gcp.common import PROJECT_ID as GCP_PROJECT_ID
 from metaflow_blueprints.gcp.common import RESOURCE_ID as GCP_RESOURCE_ID
+from metaflow_blueprints.ingress.ingress import LAST_LABEL_HAS_LETTER
+from metaflow_blueprints.ingress.ingress import SUBDOMAIN as INGRESS_SUBDOMAIN
 from metaflow_blueprints.metaflow.bridge import default_webhook_url
 from metaflow_blueprints.metaflow.contract import BRIDGE_SENSOR_PREFIX, EVENT_NAME
 from metaflow_blueprints.runtime import Fn
 from metaflow_blueprints.snowflake.identifiers import IDENTIFIER as SNOWFLAKE_IDENTIFIER
-from metaflow_blueprints.webhooks.ingress import LAST_LABEL_HAS_LETTER
-from metaflow_blueprints.webhooks.ingress import SUBDOMAIN as INGRESS_SUBDOMAIN
 
 #: Kubernetes namespace (DNS-1123 label), as ``MetaflowEvents`` checks it.
 NAMESPACE = NAMESPACE_NAME.pattern
@@ -815,7 +815,7 @@ def ingress_inputs() -> tuple[Input, ...]:
 def ingress(v: Mapping[str, Any]) -> Any:
     """Always TLS (the construct's default): ``tls_secret_name`` null uses the controller's
     default certificate; the URL is https either way."""
-    from metaflow_blueprints.webhooks.ingress import WebhookIngress
+    from metaflow_blueprints.ingress.ingress import WebhookIngress
 
     return WebhookIngress(
         host=v["host"], tls_secret_name=v["tls_secret_name"], class_name=v["ingress_class_name"]
@@ -842,7 +842,7 @@ def vendor_outputs() -> tuple[Output, ...]:
 
 VENDOR_NOTES = (
     "Authentication is the unguessable URL path (32 random bytes): read "
-    "docs/webhooks.md before exposing it. No signature verifier, source-IP allowlist or "
+    "docs/vendor_webhooks.md before exposing it. No signature verifier, source-IP allowlist or "
     "annotations (`signing_secret`, `allowed_source_ranges`, `annotations` need the "
     "construct).",
     "The webhook is not registered with the vendor (no vendor provider in this module, "

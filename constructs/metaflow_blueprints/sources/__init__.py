@@ -1,2 +1,2 @@
 """Source machinery the blueprints share: bridge planning, SQS and Pub/Sub consumers,
-vendor webhooks."""
+vendor webhooks (shared options, vendor-side registration)."""

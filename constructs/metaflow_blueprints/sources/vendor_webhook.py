@@ -5,7 +5,7 @@ signatures (argo-events.md §(e)), so the EventSource has no ``authSecret``. Wha
 with a signing secret, a :class:`SignatureVerifier` hop in front of the EventSource (the
 Ingress routes to it); always, a random endpoint path (:class:`SecretPath`), the bridge's
 payload filters (account/connector ids, event type, status), and optionally a source-IP
-allowlist on the Ingress. ``docs/webhooks.md`` says what that does and does not protect
+allowlist on the Ingress. ``docs/vendor_webhooks.md`` says what that does and does not protect
 against.
 """
 
@@ -25,6 +25,9 @@ from metaflow_blueprints.argo import (
 from metaflow_blueprints.argo.filters import Filter, regex_literal
 from metaflow_blueprints.blueprints.webhook import check_limits
 from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.ingress.ingress import WebhookIngress, expose_webhook
+from metaflow_blueprints.ingress.secret_path import SecretPath, check_byte_length
+from metaflow_blueprints.ingress.verifier import SignatureVerifier, check_image
 from metaflow_blueprints.k8s.manifests import ArgoEventSource
 from metaflow_blueprints.k8s.objects import KubernetesSecret
 from metaflow_blueprints.metaflow import PayloadField, check_event
@@ -40,9 +43,6 @@ from metaflow_blueprints.sources.base import (
     event_key,
     plan_bridge,
 )
-from metaflow_blueprints.webhooks.ingress import WebhookIngress, expose_webhook
-from metaflow_blueprints.webhooks.secret_path import SecretPath, check_byte_length
-from metaflow_blueprints.webhooks.verifier import SignatureVerifier, check_image
 
 #: Where the bridge's jq transform puts the Metaflow payload next to the event data; sensor
 #: filters on ids read the normalised (stringified) values there.

@@ -27,13 +27,13 @@ import pytest
 from metaflow_blueprints.argo import SecretKeyRef
 from metaflow_blueprints.blueprints.dbt_cloud import DbtCloudToMetaflow
 from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.ingress import verifier_app
+from metaflow_blueprints.ingress.ingress import WebhookIngress
+from metaflow_blueprints.ingress.verifier import APP_FILE, check_image
 from metaflow_blueprints.metaflow_events import MetaflowEvents
-from metaflow_blueprints.webhooks import verifier_app
-from metaflow_blueprints.webhooks.ingress import WebhookIngress
-from metaflow_blueprints.webhooks.verifier import APP_FILE, check_image
 from tests.helpers import REPO, resources, synth
 
-EVENTS = REPO / "examples" / "events" / "webhooks"
+EVENTS = REPO / "examples" / "events" / "vendor_webhooks"
 
 
 @pytest.fixture(scope="module")

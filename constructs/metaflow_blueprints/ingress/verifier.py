@@ -1,6 +1,6 @@
 """A signature-checking hop in front of a webhook EventSource (dbt Cloud, Fivetran).
 
-The server is :mod:`metaflow_blueprints.webhooks.verifier_app` (stdlib only): its source is
+The server is :mod:`metaflow_blueprints.ingress.verifier_app` (stdlib only): its source is
 read from the installed package at synth time and shipped in a ConfigMap, and a stock
 Python image runs it, so there is no image of ours to build or trust.
 """
@@ -14,8 +14,8 @@ from typing import Any
 
 from metaflow_blueprints.argo import SecretKeyRef
 from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.ingress.verifier_app import HEALTH_PATH, SIGNATURE_HEADERS
 from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
-from metaflow_blueprints.webhooks.verifier_app import HEALTH_PATH, SIGNATURE_HEADERS
 
 #: python:3.12-slim (Debian), pinned to a multi-arch index digest; override with ``image=``.
 DEFAULT_IMAGE = (
@@ -33,7 +33,7 @@ EVENTSOURCE_POD_LABEL = "eventsource-name"
 
 def app_source() -> str:
     """The verifier's source text, as installed (package data of this package)."""
-    return resources.files("metaflow_blueprints.webhooks").joinpath(APP_FILE).read_text()
+    return resources.files("metaflow_blueprints.ingress").joinpath(APP_FILE).read_text()
 
 
 def check_image(image: str) -> str:
@@ -56,7 +56,7 @@ def check_image(image: str) -> str:
 class SignatureVerifier(Construct):
     """Deployment + Service + ConfigMap + NetworkPolicy that verify and forward webhooks.
 
-    The pods run :mod:`~metaflow_blueprints.webhooks.verifier_app` as uid 65534 with a
+    The pods run :mod:`~metaflow_blueprints.ingress.verifier_app` as uid 65534 with a
     read-only root filesystem, no privilege escalation, every capability dropped, the
     RuntimeDefault seccomp profile, no service-account token, resource limits, and
     ``/healthz`` probes. The NetworkPolicy admits only these pods to the EventSource's

@@ -23,8 +23,7 @@ import pytest
 from metaflow_blueprints.blueprints.dynamodb import DynamoDbToMetaflow
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.replay.testing import assert_no_trigger, replay_events
-from tests.aws.conftest import IRSA, with_aws
-from tests.helpers import resources, synth
+from tests.helpers import IRSA, resources, synth, with_aws
 
 EVENTS = Path(__file__).resolve().parents[2] / "examples" / "events" / "aws"
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)

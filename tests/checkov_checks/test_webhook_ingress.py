@@ -18,9 +18,9 @@ import pytest
 from metaflow_blueprints import checkov_checks
 from metaflow_blueprints.blueprints.dbt_cloud import DbtCloudToMetaflow
 from metaflow_blueprints.blueprints.webhook import WebhookToMetaflow
+from metaflow_blueprints.ingress.ingress import WebhookIngress
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.runtime import TerraformVariable
-from metaflow_blueprints.webhooks.ingress import WebhookIngress
 from tests.helpers import checkov_failures, synth
 
 HOST = "hooks.example.com"

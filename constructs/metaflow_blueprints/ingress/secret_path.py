@@ -2,7 +2,7 @@
 
 The path is ``<prefix>/<hex>`` where ``<hex>`` comes from Terraform's ``random_id`` (at
 least 16 bytes, i.e. 128 bits). What this does and does not protect against is in
-``docs/webhooks.md`` ("Authentication"); in short: it keeps out whoever does not know the
+``docs/vendor_webhooks.md`` ("Authentication"); in short: it keeps out whoever does not know the
 URL, nothing more.
 
 Where the value ends up:

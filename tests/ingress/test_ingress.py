@@ -14,14 +14,14 @@ import pytest
 from metaflow_blueprints.argo import RateLimit
 from metaflow_blueprints.blueprints.webhook import WebhookToMetaflow
 from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.metaflow_events import MetaflowEvents
-from metaflow_blueprints.webhooks.ingress import (
+from metaflow_blueprints.ingress.ingress import (
     ALB_ALLOWLIST,
     NGINX_ALLOWLIST,
     NGINX_BODY_SIZE,
     NGINX_LIMIT_RPS,
     WebhookIngress,
 )
+from metaflow_blueprints.metaflow_events import MetaflowEvents
 from tests.helpers import manifests, resources, synth
 
 

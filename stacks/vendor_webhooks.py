@@ -1,4 +1,4 @@
-"""Reference stack ``webhooks``: a generic JSON webhook, dbt Cloud and Fivetran start flows.
+"""Reference stack ``vendor_webhooks``: dbt Cloud and Fivetran (and a generic webhook) start flows.
 
 Settings (``MFB_SETTINGS`` JSON, merged one level deep): the generic webhook reads
 ``webhook`` like the ``webhook`` stack; ``dbt_cloud`` and ``fivetran`` default to
@@ -40,7 +40,7 @@ FIVETRAN: dict[str, Any] = {
 }
 
 
-class WebhooksStack(TerraformStack):
+class VendorWebhooksStack(TerraformStack):
     """Three webhooks behind one host: generic (bearer token), dbt Cloud, Fivetran."""
 
     def __init__(self, scope: Construct, id: str, settings: dict[str, Any]) -> None:

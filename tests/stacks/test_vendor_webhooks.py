@@ -1,4 +1,4 @@
-"""Reference stack ``webhooks``: schema, checkov, routing, no secret in plain outputs."""
+"""Reference stack ``vendor_webhooks``: schema, checkov, routing, no secret in plain outputs."""
 
 from __future__ import annotations
 
@@ -10,27 +10,27 @@ from typing import Any
 
 import pytest
 
+from metaflow_blueprints.ingress.secret_path import MIN_BYTES
 from metaflow_blueprints.replay.testing import assert_no_trigger
 from metaflow_blueprints.runtime import App, synth_stack
-from metaflow_blueprints.webhooks.secret_path import MIN_BYTES
 from stacks import settings as settings_module
-from stacks.webhooks import WebhooksStack
+from stacks.vendor_webhooks import VendorWebhooksStack
 from tests.helpers import REPO, checkov_failures, manifests, resources
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
-EVENTS = REPO / "examples" / "events" / "webhooks"
+EVENTS = REPO / "examples" / "events" / "vendor_webhooks"
 SECRET_PATH = re.compile(r"^/([a-z0-9-]+)/\$\{sensitive\(random_id\.([A-Za-z0-9_]+)\.hex\)\}$")
 #: References that carry secret material (tokens, signing secrets, the random path).
 SECRET_REFS = re.compile(
     r"random_id\.|random_password\.|hmac_secret|sensitive\(|kubernetes_secret_v1\.|"
     r"fivetran_webhook\.|dbtcloud_webhook\."
 )
-VENDORS = ("webhooks-dbt-cloud", "webhooks-fivetran")
+VENDORS = ("vendor-webhooks-dbt-cloud", "vendor-webhooks-fivetran")
 
 
 @pytest.fixture(scope="module")
 def terraform() -> dict[str, Any]:
-    stack = WebhooksStack(App(), "webhooks", settings_module.load())
+    stack = VendorWebhooksStack(App(), "vendor_webhooks", settings_module.load())
     return synth_stack(stack)
 
 
@@ -70,9 +70,9 @@ def test_vendor_ingresses_route_to_the_verifier(terraform: dict[str, Any]) -> No
         for path in rule["http"]["path"]
     }
     assert backends == {
-        "webhooks-data-updated-eventsource-svc",  # bearer token: Argo checks it
-        "webhooks-dbt-cloud-verifier",
-        "webhooks-fivetran-verifier",
+        "vendor-webhooks-data-updated-eventsource-svc",  # bearer token: Argo checks it
+        "vendor-webhooks-dbt-cloud-verifier",
+        "vendor-webhooks-fivetran-verifier",
     }
     deployments = resources(terraform, "kubernetes_deployment_v1").values()
     vendors = {
@@ -82,8 +82,8 @@ def test_vendor_ingresses_route_to_the_verifier(terraform: dict[str, Any]) -> No
         for d in deployments
     }
     assert vendors == {
-        "webhooks-dbt-cloud-verifier": "dbt-cloud",
-        "webhooks-fivetran-verifier": "fivetran",
+        "vendor-webhooks-dbt-cloud-verifier": "dbt-cloud",
+        "vendor-webhooks-fivetran-verifier": "fivetran",
     }
     policies = resources(terraform, "kubernetes_network_policy_v1").values()
     assert {p["spec"]["pod_selector"]["match_labels"]["eventsource-name"] for p in policies} == set(
@@ -117,13 +117,13 @@ def test_a_request_at_another_endpoint_never_reaches_the_vendor_sensors(
     # A dbt delivery that reaches the generic webhook (no secret path, but a bearer token)
     # is rejected there, and even with a token only that EventSource's sensor would see it.
     body = json.loads((EVENTS / "dbt_job_run_completed_success.json").read_text())
-    source = "webhooks-data-updated/data-updated"
+    source = "vendor-webhooks-data-updated/data-updated"
     result = assert_no_trigger(terraform, body, source=source, now=NOW)
     assert result.dropped is not None and result.dropped.startswith("401")
     result = assert_no_trigger(
         terraform, body, source=source, headers={"Authorization": "Bearer guess"}, now=NOW
     )
-    assert not any("mfb--webhooks-dbt-cloud" in line for line in result.explain)
+    assert not any("mfb--vendor-webhooks-dbt-cloud" in line for line in result.explain)
 
 
 def _walk(value: Any) -> list[str]:
@@ -157,14 +157,14 @@ def test_secret_path_is_marked_sensitive_wherever_it_is_used(terraform: dict[str
                     assert "${sensitive(random_id." in text, (type_, logical_id, text)
 
 
-def test_reference_app_synthesizes_the_webhooks_stack(tmp_path: Path) -> None:
+def test_reference_app_synthesizes_the_vendor_webhooks_stack(tmp_path: Path) -> None:
     from stacks.__main__ import STACKS
 
-    assert STACKS["webhooks"] == "stacks.webhooks:WebhooksStack"
+    assert STACKS["vendor_webhooks"] == "stacks.vendor_webhooks:VendorWebhooksStack"
     app = App(outdir=str(tmp_path))
-    WebhooksStack(app, "webhooks", settings_module.load())
+    VendorWebhooksStack(app, "vendor_webhooks", settings_module.load())
     app.synth()
-    synthesized = json.loads((tmp_path / "stacks" / "webhooks" / "cdk.tf.json").read_text())
+    synthesized = json.loads((tmp_path / "stacks" / "vendor_webhooks" / "cdk.tf.json").read_text())
     assert set(synthesized["resource"]) >= {"kubernetes_manifest", "random_id"}
 
 
@@ -195,7 +195,7 @@ def test_example_flows_map_exactly_the_payload_keys_sent(
 ) -> None:
     from metaflow_blueprints.blueprints.dbt_cloud import dbt_payload
     from metaflow_blueprints.blueprints.fivetran import fivetran_payload
-    from stacks.webhooks import DBT_CLOUD, FIVETRAN
+    from stacks.vendor_webhooks import DBT_CLOUD, FIVETRAN
 
     sent = {"dbt": dbt_payload, "fivetran": fivetran_payload}[payload]()
     event = {"dbt_cloud": DBT_CLOUD, "fivetran": FIVETRAN}[setting]["event"]
@@ -208,11 +208,11 @@ def test_the_docs_usage_snippet_runs_verbatim() -> None:
     from metaflow_blueprints.runtime import TerraformStack, synth_stack
     from tests.helpers import resources
 
-    text = (REPO / "docs" / "webhooks.md").read_text()
+    text = (REPO / "docs" / "vendor_webhooks.md").read_text()
     snippet = text.split("```python\n", 1)[1].split("```", 1)[0]
     stack = TerraformStack(App(), "docs")
     namespace: dict[str, Any] = {"stack": stack}
-    exec(compile(snippet, "docs/webhooks.md", "exec"), namespace)
+    exec(compile(snippet, "docs/vendor_webhooks.md", "exec"), namespace)
     terraform = synth_stack(stack)
     # Both vendors end up behind a verifier: dbt by its secret, Fivetran by registration.
     assert len(resources(terraform, "kubernetes_deployment_v1")) == 2

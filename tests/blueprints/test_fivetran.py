@@ -11,15 +11,15 @@ import pytest
 from metaflow_blueprints.argo import SecretKeyRef
 from metaflow_blueprints.blueprints.fivetran import FivetranToMetaflow
 from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.ingress.ingress import WebhookIngress
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.replay.testing import assert_no_trigger, replay_events
 from metaflow_blueprints.runtime import TerraformVariable
 from metaflow_blueprints.sources.base import event_key
-from metaflow_blueprints.webhooks.ingress import WebhookIngress
 from tests.helpers import REPO, resources, synth
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
-EVENTS = REPO / "examples" / "events" / "webhooks"
+EVENTS = REPO / "examples" / "events" / "vendor_webhooks"
 EVENT = "fivetran.sync.succeeded"
 JSON = {"Content-Type": "application/json"}
 INGRESS = WebhookIngress(host="hooks.example.com", tls_secret_name="tls", class_name="nginx")

@@ -43,8 +43,7 @@ from metaflow_blueprints.replay.testing import (
 )
 from metaflow_blueprints.runtime import provider_module
 from metaflow_blueprints.snowflake import ChangeNotifierSql
-from tests.aws.conftest import IRSA, with_aws
-from tests.helpers import REPO, checkov_failures, manifests, resources, synth
+from tests.helpers import IRSA, REPO, checkov_failures, manifests, resources, synth, with_aws
 
 EVENTS = REPO / "examples" / "events" / "snowflake"
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -13,8 +13,7 @@ from metaflow_blueprints.argo import EventFilters, ExprFilter
 from metaflow_blueprints.blueprints.s3 import S3ToMetaflow
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.replay.testing import assert_no_trigger, replay_events
-from tests.aws.conftest import IRSA, with_aws
-from tests.helpers import manifests, resources, synth
+from tests.helpers import IRSA, manifests, resources, synth, with_aws
 
 EVENTS = Path(__file__).resolve().parents[2] / "examples" / "events" / "aws"
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -14,6 +14,7 @@ import pytest
 from metaflow_blueprints.argo import DataFilter, SecretKeyRef
 from metaflow_blueprints.blueprints.webhook import WebhookToMetaflow
 from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.ingress.ingress import NGINX_ALLOWLIST, WebhookIngress
 from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.replay.testing import (
@@ -22,7 +23,6 @@ from metaflow_blueprints.replay.testing import (
     stack_from_manifests,
 )
 from metaflow_blueprints.runtime import TerraformVariable
-from metaflow_blueprints.webhooks.ingress import NGINX_ALLOWLIST, WebhookIngress
 from tests.helpers import REPO, checkov_failures, manifests, resources, synth
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -8,7 +8,7 @@ Signature formats, from the vendors' documentation (also docs/sources.md):
   ``X-Fivetran-Signature-256`` header is the hex ``HMAC-SHA256(secret, raw body)``; compare
   case-insensitively.
 
-The bodies are the project's example deliveries (examples/events/webhooks/), sent as raw
+The bodies are the project's example deliveries (examples/events/vendor_webhooks/), sent as raw
 bytes: the signature covers the bytes, not the parsed JSON.
 """
 
@@ -29,12 +29,12 @@ from typing import Any
 
 import pytest
 
-from metaflow_blueprints.webhooks.verifier_app import Config, make_server, sign, signature_matches
+from metaflow_blueprints.ingress.verifier_app import Config, make_server, sign, signature_matches
 from tests.helpers import REPO
 
-EVENTS = REPO / "examples" / "events" / "webhooks"
+EVENTS = REPO / "examples" / "events" / "vendor_webhooks"
 SECRET = b"whsec-7f3a9c-loopback-test-secret"
-SECRET_PATH = "/webhooks-dbt-cloud/0123456789abcdef0123456789abcdef"
+SECRET_PATH = "/vendor-webhooks-dbt-cloud/0123456789abcdef0123456789abcdef"
 LIMIT = 64 * 1024
 
 

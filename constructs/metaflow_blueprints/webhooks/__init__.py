@@ -1,1 +1,0 @@
-"""Webhook-side constructs: bearer tokens, secret paths and Ingresses."""
