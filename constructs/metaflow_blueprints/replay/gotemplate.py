@@ -11,7 +11,6 @@ field access) raise :class:`TemplateError`, which Argo treats as a failed templa
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import json
 import re
@@ -315,6 +314,8 @@ def _pipe(cmds: list[list[Any]], dot: Any) -> Any:
 
 def _command(cmd: list[Any], dot: Any, final: list[Any]) -> Any:
     head = cmd[0]
+    if isinstance(head, _Lit) and head.value is None:
+        raise TemplateError("template: nil is not a command")
     if isinstance(head, _Ident):
         args = [_arg(a, dot) for a in cmd[1:]] + final
         return FUNCTIONS[head.name](*args) if _arity_ok(head.name, args) else None
@@ -356,14 +357,16 @@ def _root(dot: Any) -> Any:
 
 def _chain(value: Any, chain: list[str]) -> Any:
     for name in chain:
-        if value is None or value is MISSING:
+        if value is MISSING:
+            # Go: a field of a missing map entry (an invalid value) is again missing.
+            return MISSING
+        if value is None:
             raise TemplateError(f"template: nil pointer evaluating interface {{}}.{name}")
         if isinstance(value, dict):
             value = value.get(name, MISSING)
         else:
-            raise TemplateError(
-                f"template: can't evaluate field {name} in type {kind_of(value)}"
-            )
+            # Go names the static type of the value: every JSON value is an interface{}.
+            raise TemplateError(f"template: can't evaluate field {name} in type interface {{}}")
     return value
 
 
@@ -432,8 +435,8 @@ def kind_of(value: Any) -> str:
 def _need_str(name: str, value: Any) -> str:
     if not isinstance(value, str):
         raise TemplateError(
-            f"template: error calling {name}: wrong type for value; expected string; "
-            f"got {kind_of(value)}"
+            # text/template converts the argument before the call (exec.go validateType).
+            f"template: wrong type for value; expected string; got {kind_of(value)}"
         )
     return value
 
@@ -441,26 +444,70 @@ def _need_str(name: str, value: Any) -> str:
 def _need_map(name: str, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise TemplateError(
-            f"template: error calling {name}: wrong type for value; expected "
-            f"map[string]interface {{}}; got {kind_of(value)}"
+            f"template: wrong type for value; expected map[string]interface {{}}; "
+            f"got {kind_of(value)}"
         )
     return value
 
 
 def _b64dec(value: Any) -> str:
-    text = _need_str("b64dec", value)
-    try:
-        return base64.b64decode(text.encode("ascii"), validate=True).decode("utf-8", "replace")
-    except (binascii.Error, UnicodeEncodeError, ValueError):
-        return _go_b64_error(text)
+    """sprig ``b64dec``: the decoded text, or the decoder's error message as the result."""
+    decoded = _go_b64decode(_need_str("b64dec", value).encode())
+    if isinstance(decoded, int):
+        return f"illegal base64 data at input byte {decoded}"
+    return decoded.decode("utf-8", "replace")
 
 
-def _go_b64_error(text: str) -> str:
-    alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-    for i, ch in enumerate(text):
-        if ch not in alphabet and ch != "=":
-            return f"illegal base64 data at input byte {i}"
-    return f"illegal base64 data at input byte {len(text.rstrip('='))}"
+_B64_VALUES = {
+    ord(c): i
+    for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+}
+_NEWLINES = (ord("\n"), ord("\r"))
+
+
+def _go_b64decode(src: bytes) -> bytes | int:
+    """Go's ``base64.StdEncoding.DecodeString``: the bytes, or a CorruptInputError's offset.
+
+    Like Go (``decodeQuantum``): newlines are skipped, padding is required, bits after the
+    last full byte are ignored, and the offset is where Go reports the error.
+    """
+    out = bytearray()
+    si = 0
+    while si < len(src):
+        quantum, dlen, j, trailing = [0, 0, 0, 0], 4, 0, None
+        while j < 4:
+            if si == len(src):
+                # only newlines left: done; else an incomplete quantum (padding is required)
+                return bytes(out) if j == 0 else si - j
+            char = src[si]
+            si += 1
+            if char in _B64_VALUES:
+                quantum[j] = _B64_VALUES[char]
+                j += 1
+                continue
+            if char in _NEWLINES:
+                continue
+            if char != ord("=") or j < 2:
+                return si - 1
+            if j == 2:  # "==" expected; the first "=" is consumed
+                while si < len(src) and src[si] in _NEWLINES:
+                    si += 1
+                if si == len(src):
+                    return len(src)
+                if src[si] != ord("="):
+                    return si - 1
+                si += 1
+            while si < len(src) and src[si] in _NEWLINES:
+                si += 1
+            if si < len(src):
+                trailing = si
+            dlen = j
+            break
+        bits = quantum[0] << 18 | quantum[1] << 12 | quantum[2] << 6 | quantum[3]
+        out += bits.to_bytes(3, "big")[: dlen - 1]
+        if trailing is not None:
+            return trailing
+    return bytes(out)
 
 
 def _to_json(value: Any, *, html: bool) -> str:
