@@ -32,7 +32,7 @@ def data_updated_webhook(
         metaflow=metaflow,
         event=hook["event"],
         payload={"table": "table", "partition": "partition"},
-        filters=[DataFilter.path("body.status").string().equals("ready")],
+        filters=[DataFilter.at("body.status").string().equals("ready")],
         id_path="delivery_id",
         ingress=ingress(hook, hook["allowed_source_ranges"]),
     )

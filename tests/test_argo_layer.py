@@ -57,16 +57,24 @@ def _sensor(**overrides: object) -> Sensor:
 
 
 def test_string_equals_is_anchored_and_escaped() -> None:
-    rendered = DataFilter.path("body.ref").string().equals("refs/heads/main").render()
+    rendered = DataFilter.at("body.ref").string().equals("refs/heads/main").render()
     assert rendered == {"path": "body.ref", "type": "string", "value": ["^refs/heads/main$"]}
-    dotted = DataFilter.path("body.file").string().equals("a.csv").render()
+    dotted = DataFilter.at("body.file").string().equals("a.csv").render()
     assert dotted["value"] == ["^a[.]csv$"]
     assert re.match(dotted["value"][0], "a.csv") and not re.match(dotted["value"][0], "aXcsv")
 
 
+def test_data_filter_has_one_spelling() -> None:
+    """``DataFilter.at(p)`` builds; ``path`` is only the field Argo calls ``path``."""
+    built = DataFilter.at("body.ref").string().equals("x")
+    assert built == DataFilter("body.ref", "string", ("^x$",))
+    assert built.path == "body.ref" and built.render()["path"] == "body.ref"
+    assert "path" not in vars(DataFilter)  # no builder patched onto the frozen dataclass
+
+
 def test_not_equals_uses_one_alternation_to_avoid_the_several_values_quirk() -> None:
     # Argo's `!=` with several values passes when the value differs from at least one of them.
-    rendered = DataFilter.path("body.s").string().not_equals("a", "b").render()
+    rendered = DataFilter.at("body.s").string().not_equals("a", "b").render()
     assert rendered == {
         "path": "body.s",
         "type": "string",
@@ -76,16 +84,16 @@ def test_not_equals_uses_one_alternation_to_avoid_the_several_values_quirk() -> 
 
 
 def test_prefix_suffix_number_bool_builders() -> None:
-    assert DataFilter.path("k").string().starts_with("in/").render()["value"] == ["^(in/)"]
-    assert DataFilter.path("k").string().ends_with(".csv").render()["value"] == ["([.]csv)$"]
-    assert DataFilter.path("n").number().ge(10).render() == {
+    assert DataFilter.at("k").string().starts_with("in/").render()["value"] == ["^(in/)"]
+    assert DataFilter.at("k").string().ends_with(".csv").render()["value"] == ["([.]csv)$"]
+    assert DataFilter.at("n").number().ge(10).render() == {
         "path": "n",
         "type": "number",
         "value": ["10"],
         "comparator": ">=",
     }
-    assert DataFilter.path("b").bool().is_true().render()["value"] == ["true"]
-    templated = DataFilter.path("body").with_template("{{ b64dec .Input }}").string().matches("x")
+    assert DataFilter.at("b").bool().is_true().render()["value"] == ["true"]
+    templated = DataFilter.at("body").with_template("{{ b64dec .Input }}").string().matches("x")
     assert templated.render()["template"] == "{{ b64dec .Input }}"
 
 
@@ -135,7 +143,7 @@ def test_filter_errors_name_the_field(build: object, field: str) -> None:
 def test_any_sets_every_operator_to_or() -> None:
     filters = EventFilters.any(
         [
-            DataFilter.path("a").string().equals("x"),
+            DataFilter.at("a").string().equals("x"),
             ExprFilter.exists("b"),
             ContextFilter(type="webhook"),
         ]
@@ -276,8 +284,8 @@ def test_every_kind_renders_schema_valid(strict_validator) -> None:  # type: ign
     ]
     filters = EventFilters.all(
         [
-            DataFilter.path("body.a").string().equals("x"),
-            DataFilter.path("body.n").number().lt(3),
+            DataFilter.at("body.a").string().equals("x"),
+            DataFilter.at("body.n").number().lt(3),
             ExprFilter("a == 'x'", {"a": "body.a"}),
             ContextFilter(type="webhook", source="webhooks"),
             TimeFilter("01:00:00", "02:00:00", "Europe/Paris"),

@@ -230,7 +230,7 @@ def test_non_finite_constants_are_refused(value: Any) -> None:
 def test_non_finite_number_filters_are_refused(value: Any) -> None:
     from metaflow_blueprints.argo import DataFilter
 
-    _raises("DataFilter.values", lambda: DataFilter.path("body.n").number().gt(value))
+    _raises("DataFilter.values", lambda: DataFilter.at("body.n").number().gt(value))
 
 
 @pytest.mark.parametrize(

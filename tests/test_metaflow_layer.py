@@ -146,7 +146,7 @@ def test_bridge_sensor_shape(strict_validator) -> None:  # type: ignore[no-untyp
         "metaflow", default_webhook_url("metaflow"), auth_header=SecretKeyRef("a", "h")
     )
     bridge = _bridge(
-        filters=EventFilters.all([DataFilter.path("body.status").string().equals("ready")])
+        filters=EventFilters.all([DataFilter.at("body.status").string().equals("ready")])
     )
     sensor = bridge.sensor(target).render()
     assert strict_validator.errors(sensor) == []

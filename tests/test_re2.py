@@ -85,14 +85,14 @@ def test_every_regex_in_the_committed_modules_is_re2() -> None:
 def test_non_re2_filter_regex_is_refused(pattern: str) -> None:
     assert re2_error(pattern)
     with pytest.raises(BlueprintError) as error:
-        DataFilter.path("body.x").string().matches(pattern)
+        DataFilter.at("body.x").string().matches(pattern)
     assert error.value.field == "DataFilter.values" and repr(pattern) in str(error.value)
 
 
 def test_python_only_regex_is_refused_although_python_accepts_it() -> None:
     re.compile("^a(?=b)")  # Python's re would have let it through
     with pytest.raises(BlueprintError, match="not an RE2"):
-        DataFilter.path("body.x").string().matches("^a(?=b)")
+        DataFilter.at("body.x").string().matches("^a(?=b)")
 
 
 def test_non_re2_filter_is_refused_before_any_resource() -> None:
@@ -111,7 +111,7 @@ def test_non_re2_filter_is_refused_before_any_resource() -> None:
 
 
 def test_literal_prefixes_with_metacharacters_stay_re2() -> None:
-    built = DataFilter.path("key").string().starts_with("a(b", "c[d]", "e\\f", "g{2}")
+    built = DataFilter.at("key").string().starts_with("a(b", "c[d]", "e\\f", "g{2}")
     (pattern,) = built.values
     assert _compiles(pattern)
     assert re2.search(pattern, "c[d]/x") and not re2.search(pattern, "cd/x")

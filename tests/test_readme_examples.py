@@ -52,7 +52,7 @@ def test_every_readme_snippet_synthesizes_together() -> None:
         metaflow=metaflow,
         event="data.updated",
         payload={"table": "table", "partition": "partition"},
-        filters=[DataFilter.path("body.status").string().equals("ready")],
+        filters=[DataFilter.at("body.status").string().equals("ready")],
     )
     irsa = SqsConsumer.irsa(
         oidc_provider_arn="arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC",

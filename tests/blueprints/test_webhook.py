@@ -36,7 +36,7 @@ def _build(stack: Any, **overrides: Any) -> WebhookToMetaflow:
     kwargs: dict[str, Any] = {
         "event": "data.updated",
         "payload": {"table": "table", "partition": "partition"},
-        "filters": [DataFilter.path("body.status").string().equals("ready")],
+        "filters": [DataFilter.at("body.status").string().equals("ready")],
         "id_path": "delivery_id",
         "ingress": WebhookIngress(
             host="hooks.example.com",

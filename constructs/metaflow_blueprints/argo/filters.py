@@ -1,7 +1,7 @@
 """Sensor dependency filters and transforms (argo-events.md §(b)), rendered as plain dicts.
 
 Argo compares ``string`` data filters as **unanchored** Go regular expressions, so
-``DataFilter.path("body.action").string().equals("labeled")`` emits ``^labeled$``; use
+``DataFilter.at("body.action").string().equals("labeled")`` emits ``^labeled$``; use
 ``.matches(...)`` when you want a raw regex.
 """
 
@@ -68,7 +68,12 @@ def _check_path(field_name: str, path: str) -> str:
 
 @dataclass(frozen=True)
 class DataFilter:
-    """A data filter: the value at ``path`` compared with ``values`` (any value may match)."""
+    """A data filter: the value at ``path`` compared with ``values`` (any value may match).
+
+    The fields are Argo's (``data[].path``, ``type``, ``value``, ``comparator``,
+    ``template``); build one with ``DataFilter.at(path)``, so that ``path`` means only
+    the gjson path.
+    """
 
     path: str
     type: DataType
@@ -145,14 +150,9 @@ def _negate_bool(values: tuple[str, ...]) -> str:
     return "false" if truths.pop() else "true"
 
 
-# ``DataFilter.path("body.ref")`` reads best; a dataclass field may not share a classmethod's
-# name, so the builder entry point is attached after the class is made.
-DataFilter.path = staticmethod(DataFilter.at)  # type: ignore[assignment]
-
-
 @dataclass(frozen=True)
 class DataFilterBuilder:
-    """Fluent builder: ``DataFilter.path(p).string().equals("x")``."""
+    """Fluent builder: ``DataFilter.at(p).string().equals("x")``."""
 
     path: str
     template: str | None = None
