@@ -13,7 +13,7 @@ import pytest
 from metaflow_blueprints.metaflow import ENVELOPE_KEYS
 from metaflow_blueprints.replay.testing import replay_events
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
