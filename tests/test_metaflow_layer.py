@@ -47,7 +47,7 @@ def test_dependency_name_matches_metaflow(event: str, expected: str) -> None:
 @pytest.mark.parametrize("bad", ["", "data updated", "a/b", "é", "x!"])
 def test_bad_event_names_are_refused(bad: str) -> None:
     with pytest.raises(BlueprintError) as error:
-        check_event(bad)
+        check_event("event", bad)
     assert error.value.field == "event" and repr(bad) in str(error.value)
 
 
@@ -56,7 +56,7 @@ def test_bad_event_names_are_refused(bad: str) -> None:
 )
 def test_bad_payload_keys_are_refused(bad: str) -> None:
     with pytest.raises(BlueprintError):
-        check_payload_key(bad)
+        check_payload_key("payload", bad)
 
 
 def test_sensor_names_never_look_like_metaflow_sensor_names() -> None:

@@ -70,8 +70,7 @@ class MetaflowEvents(Construct):
     ) -> None:
         super().__init__(scope, id)
         strategy = _retry(retry, retry_window_seconds)
-        if not is_unresolved(namespace):
-            _check_namespace(namespace)
+        _check_namespace(namespace)
         if webhook_auth_secret is not None and webhook_auth_token is not None:
             raise BlueprintError(
                 "webhook_auth_secret/webhook_auth_token",
@@ -87,8 +86,7 @@ class MetaflowEvents(Construct):
                 "type='string', sensitive=True).string_value), or webhook_auth_secret= an "
                 "existing Secret key.",
             )
-        if not is_unresolved(event_bus):
-            check_object_name("event_bus", event_bus)
+        check_object_name("event_bus", event_bus)
         if timeout_seconds <= 0:
             raise BlueprintError("timeout_seconds", timeout_seconds, "must be > 0.")
         url = webhook_url or default_webhook_url(namespace)
@@ -161,7 +159,7 @@ class MetaflowEvents(Construct):
 
 
 def _check_namespace(namespace: str) -> None:
-    if not NAMESPACE_NAME.fullmatch(namespace):
+    if not is_unresolved(namespace) and not NAMESPACE_NAME.fullmatch(namespace):
         raise BlueprintError(
             "namespace", namespace, "is not a valid Kubernetes namespace (DNS-1123 label)."
         )

@@ -157,10 +157,10 @@ def test_event_bus_validation_matches_construct(webhook_vars: dict[str, Any]) ->
 
 def test_event_validation_matches_construct(webhook_vars: dict[str, Any]) -> None:
     for bad in BAD_EVENTS:
-        assert _rejects(check_event, bad), bad
+        assert _rejects(lambda v: check_event("event", v), bad), bad
         assert not _accepts(webhook_vars, "event", bad), bad
     for good in GOOD_EVENTS:
-        assert not _rejects(check_event, good)
+        assert not _rejects(lambda v: check_event("event", v), good)
         assert _accepts(webhook_vars, "event", good)
 
 
@@ -197,7 +197,7 @@ def test_trailing_newline_is_rejected_at_synth_and_at_plan_time(
     with pytest.raises(BlueprintError):
         check_object_name("name", "orders\n")
     with pytest.raises(BlueprintError):
-        check_event("data.updated\n")
+        check_event("event", "data.updated\n")
 
 
 def test_spec_check_value_raises_blueprint_error() -> None:

@@ -209,11 +209,15 @@ def _object_name(value: str) -> None:
     check_object_name("x", value)
 
 
+def _event(value: str) -> None:
+    check_event("event", value)
+
+
 #: (variable, construct check, values the construct rejects, values it accepts); the same
 #: variable name means the same rule in every module that has it.
 CASES: dict[str, tuple[Callable[[str], object], list[str], list[str]]] = {
     "name": (_object_name, BAD_NAMES, GOOD_NAMES),
-    "event": (check_event, BAD_EVENTS, GOOD_EVENTS),
+    "event": (_event, BAD_EVENTS, GOOD_EVENTS),
     "event_bus": (_object_name, BAD_NAMES, ["default", "a" * 47]),
     "namespace": (
         lambda v: _namespace(v),

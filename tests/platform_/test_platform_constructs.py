@@ -96,7 +96,7 @@ def test_every_value_we_set_is_a_key_of_the_chart(terraform: dict[str, Any]) -> 
             paths.get(path[: i]) == "open" for i in range(len(path)) if path[i] == "."
         )
         assert path in paths or parent_open, path
-    check_values(values)  # and the construct's own checker agrees
+    check_values("values", values)  # and the construct's own checker agrees
 
 
 def test_table_names_its_source_and_matches_the_release_version() -> None:

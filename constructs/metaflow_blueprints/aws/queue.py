@@ -10,6 +10,7 @@ from typing import Literal
 from metaflow_blueprints.aws import policies
 from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.policies import ServiceProducer
+from metaflow_blueprints.checks import check_int_range
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
 
@@ -76,12 +77,8 @@ def check_queue_args(
                 "(they cannot be granted kms:GenerateDataKey on it); omit kms_key_arn to "
                 "create a key, or use encryption='sqs_managed'.",
             )
-    if dead_letter_queue and (
-        isinstance(max_receive_count, bool)
-        or not isinstance(max_receive_count, int)
-        or not 1 <= max_receive_count <= 1000
-    ):
-        raise BlueprintError("max_receive_count", max_receive_count, "must be an integer 1-1000.")
+    if dead_letter_queue:
+        check_int_range("max_receive_count", max_receive_count, 1, 1000)
 
 
 class EventQueue(Construct):

@@ -21,6 +21,7 @@ from metaflow_blueprints.aws import policies
 from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.identity import SqsConsumer, check_consumer
 from metaflow_blueprints.aws.queue import EventQueue
+from metaflow_blueprints.checks import check_int_range
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.metaflow import PayloadField, check_event, check_payload_key
 from metaflow_blueprints.metaflow_events import MetaflowEvents
@@ -114,7 +115,7 @@ class DynamoDbToMetaflow(Construct):
         super().__init__(scope, id)
         # --- validate everything before creating anything --------------------------------
         check_metaflow(metaflow)
-        check_event(event)
+        check_event("event", event)
         check_consumer(consumer)
         if not is_unresolved(table_name) and (
             not isinstance(table_name, str) or not TABLE_NAME.fullmatch(table_name)
@@ -131,9 +132,11 @@ class DynamoDbToMetaflow(Construct):
             raise BlueprintError(
                 "starting_position", starting_position, "must be 'LATEST' or 'TRIM_HORIZON'."
             )
-        _check_int("batch_size", batch_size, 1, 10, "an SQS target takes at most 10 per batch")
-        _check_int("maximum_retry_attempts", maximum_retry_attempts, 0, 10000, "")
-        _check_int("maximum_record_age_in_seconds", maximum_record_age_in_seconds, 60, 604800, "")
+        check_int_range(
+            "batch_size", batch_size, 1, 10, why="an SQS target takes at most 10 per batch"
+        )
+        check_int_range("maximum_retry_attempts", maximum_retry_attempts, 0, 10000)
+        check_int_range("maximum_record_age_in_seconds", maximum_record_age_in_seconds, 60, 604800)
         if (
             stream_arn is not None
             and not is_unresolved(stream_arn)
@@ -285,13 +288,6 @@ def pipe_filter_pattern(event_names: Sequence[str]) -> dict[str, object]:
     return {"eventName": list(event_names)}
 
 
-def _check_int(field: str, value: int, low: int, high: int, why: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise BlueprintError(
-            field, value, f"must be an integer {low}-{high}" + (f" ({why})." if why else ".")
-        )
-
-
 def _check_event_names(event_names: Sequence[str]) -> list[str]:
     if isinstance(event_names, str) or not isinstance(event_names, Sequence) or not event_names:
         raise BlueprintError(
@@ -311,7 +307,7 @@ def _check_keys(keys: Mapping[str, str] | None) -> dict[str, str]:
     if not isinstance(keys, Mapping):
         raise BlueprintError("keys", keys, "must map payload keys to key attribute names.")
     for payload_key, attribute in keys.items():
-        check_payload_key(payload_key, field="keys")
+        check_payload_key("keys", payload_key)
         if payload_key in FIXED_KEYS:
             raise BlueprintError(
                 "keys",

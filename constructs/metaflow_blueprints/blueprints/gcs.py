@@ -150,7 +150,7 @@ class GcsToMetaflow(Construct):
         name: str | None = None,
     ) -> None:
         super().__init__(scope, id)
-        check_event(event)
+        check_event("event", event)
         check_metaflow(metaflow)
         _check_bucket(bucket_name)
         if bucket_project is not None:

@@ -108,7 +108,7 @@ class PubSubToMetaflow(Construct):
         name: str | None = None,
     ) -> None:
         super().__init__(scope, id)
-        check_event(event)
+        check_event("event", event)
         check_metaflow(metaflow)
         props = PubSubConsumerProps(
             project=project,

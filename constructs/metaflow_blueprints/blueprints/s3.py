@@ -129,7 +129,7 @@ class S3ToMetaflow(Construct):
         super().__init__(scope, id)
         # --- validate everything before creating anything --------------------------------
         check_metaflow(metaflow)
-        check_event(event)
+        check_event("event", event)
         check_consumer(consumer)
         _check_bucket(bucket_name)
         events = _check_events(events)

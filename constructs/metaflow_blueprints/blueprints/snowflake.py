@@ -184,7 +184,7 @@ class SnowflakeToMetaflow(Construct):
         super().__init__(scope, id)
         # --- validate everything before creating anything --------------------------------
         check_metaflow(metaflow)
-        check_event(event)
+        check_event("event", event)
         check_identifier("warehouse", warehouse)
         if owner_role is not None:
             check_identifier("owner_role", owner_role)

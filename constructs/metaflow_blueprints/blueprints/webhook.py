@@ -13,6 +13,7 @@ from metaflow_blueprints.argo import (
     WebhookEvent,
 )
 from metaflow_blueprints.argo.filters import Filter
+from metaflow_blueprints.checks import check_int_range
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.ingress.ingress import WebhookIngress, expose_webhook
 from metaflow_blueprints.ingress.token import WebhookToken
@@ -21,7 +22,7 @@ from metaflow_blueprints.metaflow import PayloadField, check_event
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import checked
-from metaflow_blueprints.runtime import Construct, TerraformOutput, is_unresolved
+from metaflow_blueprints.runtime import Construct, TerraformOutput
 from metaflow_blueprints.sources.base import (
     add_bridge_sensor,
     as_filters,
@@ -58,12 +59,8 @@ def check_limits(rate_limit: RateLimit | None, max_payload_size: int | None) -> 
         raise BlueprintError(
             "rate_limit", rate_limit, "must be a RateLimit, e.g. RateLimit(10, 'Minute')."
         )
-    if max_payload_size is not None and not is_unresolved(max_payload_size) and (
-        isinstance(max_payload_size, bool)
-        or not isinstance(max_payload_size, int)
-        or max_payload_size <= 0
-    ):
-        raise BlueprintError("max_payload_size", max_payload_size, "must be a positive byte count.")
+    if max_payload_size is not None:
+        check_int_range("max_payload_size", max_payload_size, 1, why="a byte count")
 
 
 class WebhookToMetaflow(Construct):
@@ -128,7 +125,7 @@ class WebhookToMetaflow(Construct):
     ) -> None:
         super().__init__(scope, id)
         # Validate everything before creating any resource.
-        check_event(event)
+        check_event("event", event)
         if auth not in ("bearer", None):
             raise BlueprintError("auth", auth, "must be 'bearer' or None.")
         if auth is None and auth_secret is not None:

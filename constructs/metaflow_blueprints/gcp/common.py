@@ -97,15 +97,6 @@ def check_kms_key(field: str, value: str | None) -> str | None:
     return value
 
 
-def check_range(field: str, value: int, low: int, high: int, unit: str = "") -> int:
-    """Raise unless ``low <= value <= high`` (integers only; tokens pass)."""
-    if is_unresolved(value):
-        return value
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise BlueprintError(field, value, f"must be an integer within {low}-{high}{unit}.")
-    return value
-
-
 def pubsub_service_agent(project_number: str) -> str:
     """IAM member of the project's Pub/Sub service agent."""
     return f"serviceAccount:service-{project_number}@gcp-sa-pubsub.iam.gserviceaccount.com"

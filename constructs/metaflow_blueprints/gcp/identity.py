@@ -12,7 +12,7 @@ from metaflow_blueprints.gcp.common import (
     workload_identity_member,
 )
 from metaflow_blueprints.k8s.objects import KubernetesServiceAccount
-from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
+from metaflow_blueprints.runtime import Construct, provider_module
 
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 SUBSCRIBER = "roles/pubsub.subscriber"
@@ -66,8 +66,7 @@ class PubSubSubscriberIdentity(Construct):
         check_account_id("account_id", account_id)
         if subscription_project is not None:
             check_project("subscription_project", subscription_project)
-        if not is_unresolved(kubernetes_service_account):
-            check_object_name("kubernetes_service_account", kubernetes_service_account)
+        check_object_name("kubernetes_service_account", kubernetes_service_account)
         pool = workload_identity_pool or f"{project}.svc.id.goog"
 
         sa_mod = provider_module("google", "service_account")

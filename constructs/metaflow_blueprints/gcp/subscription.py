@@ -6,12 +6,12 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from metaflow_blueprints.checks import check_int_range
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.gcp.common import (
     LABELS,
     check_kms_key,
     check_project,
-    check_range,
     check_resource_id,
     pubsub_service_agent,
     topic_path,
@@ -236,10 +236,10 @@ def check_subscription_settings(
     check_project("project", project)
     topic_id = topic_path("topic", topic, project)
     check_resource_id("subscription_id", subscription_id)
-    check_range("ack_deadline_seconds", ack_deadline_seconds, 10, 600, " s")
-    check_range("message_retention_seconds", message_retention_seconds, 600, 604800, " s")
-    check_range("minimum_backoff_seconds", minimum_backoff_seconds, 0, 600, " s")
-    check_range("maximum_backoff_seconds", maximum_backoff_seconds, 0, 600, " s")
+    check_int_range("ack_deadline_seconds", ack_deadline_seconds, 10, 600, unit=" s")
+    check_int_range("message_retention_seconds", message_retention_seconds, 600, 604800, unit=" s")
+    check_int_range("minimum_backoff_seconds", minimum_backoff_seconds, 0, 600, unit=" s")
+    check_int_range("maximum_backoff_seconds", maximum_backoff_seconds, 0, 600, unit=" s")
     if (
         not is_unresolved(minimum_backoff_seconds)
         and not is_unresolved(maximum_backoff_seconds)
@@ -250,7 +250,7 @@ def check_subscription_settings(
             minimum_backoff_seconds,
             f"is above maximum_backoff_seconds={maximum_backoff_seconds}.",
         )
-    check_range("max_delivery_attempts", max_delivery_attempts, 5, 100)
+    check_int_range("max_delivery_attempts", max_delivery_attempts, 5, 100)
     check_kms_key("kms_key_name", kms_key_name)
     if project_number is not None and not is_unresolved(project_number) and not (
         isinstance(project_number, str) and project_number.isdigit()

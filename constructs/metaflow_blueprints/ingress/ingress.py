@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from metaflow_blueprints.checks import check_int_range
 from metaflow_blueprints.errors import BlueprintError, is_placeholder
 from metaflow_blueprints.k8s.claims import claim
 from metaflow_blueprints.props import check_type
@@ -68,13 +69,6 @@ def check_object_name(field_name: str, value: object) -> None:
             value,
             "is not a valid Kubernetes object name (lower-case DNS-1123 subdomain).",
         )
-
-
-def _positive(field_name: str, value: object) -> None:
-    if value is None or is_placeholder(value):
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise BlueprintError(field_name, value, "must be a positive integer.")
 
 
 @dataclass(frozen=True)
@@ -163,8 +157,12 @@ class WebhookIngress:
                     "allows every address, which is no allowlist.",
                     "Give the callers' ranges, or leave allowed_source_ranges empty.",
                 )
-        _positive("WebhookIngress.rate_limit_rps", self.rate_limit_rps)
-        _positive("WebhookIngress.max_body_bytes", self.max_body_bytes)
+        for field_name, limit in (
+            ("WebhookIngress.rate_limit_rps", self.rate_limit_rps),
+            ("WebhookIngress.max_body_bytes", self.max_body_bytes),
+        ):
+            if limit is not None:
+                check_int_range(field_name, limit, 1)
         wanted = [
             name
             for name, value in (

@@ -32,7 +32,7 @@ MIN_BYTES = 16
 _PREFIX = re.compile(r"^(/[A-Za-z0-9._~-]+)*$")
 
 
-def check_byte_length(byte_length: int, field: str = "byte_length") -> int:
+def check_byte_length(field: str, byte_length: int) -> int:
     """Refuse fewer than 128 random bits."""
     if isinstance(byte_length, bool) or not isinstance(byte_length, int):
         raise BlueprintError(field, byte_length, "must be an integer.")
@@ -62,7 +62,7 @@ class SecretPath(Construct):
     def __init__(
         self, scope: Construct, id: str, *, prefix: str = "", byte_length: int = 32
     ) -> None:
-        check_byte_length(byte_length)
+        check_byte_length("byte_length", byte_length)
         bad_text = not is_unresolved(prefix) and not _PREFIX.fullmatch(str(prefix))
         if not isinstance(prefix, str) or bad_text:
             raise BlueprintError(

@@ -13,6 +13,7 @@ from importlib import resources
 from typing import Any
 
 from metaflow_blueprints.argo import SecretKeyRef
+from metaflow_blueprints.checks import check_int_range
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.ingress.verifier_app import HEALTH_PATH, SIGNATURE_HEADERS
 from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
@@ -106,10 +107,7 @@ class SignatureVerifier(Construct):
             ("max_payload_size", max_body_bytes),
             ("upstream_timeout_seconds", upstream_timeout_seconds),
         ):
-            if not is_unresolved(value) and (
-                isinstance(value, bool) or not isinstance(value, int) or value < 1
-            ):
-                raise BlueprintError(field, value, "must be a positive integer.")
+            check_int_range(field, value, 1)
         super().__init__(scope, id)
         self.service_name = f"{name}-verifier"
         self.port = VERIFIER_PORT

@@ -107,10 +107,10 @@ class Bridge:
     rate_limit: RateLimit | None = None
 
     def __post_init__(self) -> None:
-        check_event(self.event)
-        check_bridge_sensor_name(self.sensor_name)
+        check_event("event", self.event)
+        check_bridge_sensor_name("sensor_name", self.sensor_name)
         for key in self.payload:
-            check_payload_key(key)
+            check_payload_key("payload", key)
         if self.filters is not None and self.filters.operator == "or" and self._required():
             raise BlueprintError(
                 "filters",

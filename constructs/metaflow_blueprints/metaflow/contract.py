@@ -37,7 +37,7 @@ BRIDGE_SENSOR_PREFIX = "mfb--"
 DEFAULT_WEBHOOK_PORT = 12000
 
 
-def check_event(value: str, field: str = "event") -> str:
+def check_event(field: str, value: str) -> str:
     """Raise unless ``value`` is a valid Metaflow event name; return it."""
     if is_placeholder(value):
         return value
@@ -52,7 +52,7 @@ def check_event(value: str, field: str = "event") -> str:
     return value
 
 
-def check_payload_key(value: str, field: str = "payload") -> str:
+def check_payload_key(field: str, value: str) -> str:
     """Raise unless ``value`` can be a top-level payload key mapped by ``@trigger``."""
     if not isinstance(value, str) or not PAYLOAD_KEY.fullmatch(value):
         raise BlueprintError(
@@ -73,7 +73,7 @@ def check_payload_key(value: str, field: str = "payload") -> str:
     return value
 
 
-def check_bridge_sensor_name(value: str, field: str = "sensor_name") -> str:
+def check_bridge_sensor_name(field: str, value: str) -> str:
     """Raise unless ``value`` is a sensor name that cannot collide with Metaflow's."""
     if is_placeholder(value):
         return value

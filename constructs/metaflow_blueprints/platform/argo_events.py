@@ -115,7 +115,7 @@ class ArgoEventsPlatform(Construct):
         super().__init__(scope, id)
         check_namespace("namespace", namespace)
         check_release_name("release_name", release_name)
-        check_values(values or {})
+        check_values("values", values or {})
         merged = merge(chart_values(namespaced=namespaced, install_crds=install_crds), values or {})
         if merged["crds"].get("keep") is not True:
             raise BlueprintError(

@@ -31,7 +31,7 @@ CHART_VERSION: str = chart_table()["version"]
 JETSTREAM_VERSIONS: tuple[str, ...] = tuple(chart_table()["jetstream_versions"])
 
 
-def check_values(values: Mapping[str, Any], prop: str = "values", prefix: str = "") -> None:
+def check_values(prop: str, values: Mapping[str, Any], prefix: str = "") -> None:
     """Raise a BlueprintError for the first key path the chart's values.yaml does not have."""
     paths: dict[str, str] = chart_table()["paths"]
     for key, value in values.items():
@@ -48,7 +48,7 @@ def check_values(values: Mapping[str, Any], prop: str = "values", prefix: str = 
         if kind == "map":
             if not isinstance(value, Mapping):
                 raise BlueprintError(prop, {path: value}, "must be a mapping in this chart.")
-            check_values(value, prop, f"{path}.")
+            check_values(prop, value, f"{path}.")
 
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

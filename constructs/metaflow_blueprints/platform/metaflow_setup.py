@@ -160,8 +160,7 @@ class MetaflowEventsSetup(Construct):
                 "controller would never reconcile this EventBus.",
                 "Use the platform's namespace, or ArgoEventsPlatform(namespaced=False).",
             )
-        if not is_unresolved(event_bus):
-            check_object_name("event_bus", event_bus)
+        check_object_name("event_bus", event_bus)
         listed = (
             listed_jetstream_versions(platform.values) if platform else JETSTREAM_VERSIONS
         )

@@ -205,7 +205,7 @@ class VendorWebhook(Construct):
         rate_limit: RateLimit | None,
         max_payload_size: int | None,
     ) -> None:
-        check_event(event)
+        check_event("event", event)
         check_metaflow(metaflow)
         if ingress is not None and not isinstance(ingress, WebhookIngress):
             raise BlueprintError("ingress", ingress, "must be a WebhookIngress.")
@@ -213,7 +213,7 @@ class VendorWebhook(Construct):
         verify = check_verify(verify_signature, signing_secret, register_webhook)
         check_limits(rate_limit, max_payload_size)
         check_image(verifier_image)
-        check_byte_length(path_bytes, "path_bytes")
+        check_byte_length("path_bytes", path_bytes)
         # Constructing the argo objects validates port and names before anything is created.
         WebhookEvent(endpoint="/placeholder", port=port)
         super().__init__(scope, id)
