@@ -17,6 +17,11 @@ import json
 import os
 import sys
 
+# Run as a script, this file's folder heads sys.path: drop it, so that the test packages named
+# after the library's (tests/metaflow, tests/platform) shadow neither Metaflow nor the stdlib.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+
 
 def compile_sensor(
     flow_file: str, flow_class: str, namespace: str, event_bus: str = "default"

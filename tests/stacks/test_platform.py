@@ -22,7 +22,7 @@ from metaflow_blueprints.synth import synth_app
 from metaflow_blueprints.tools.schema import argo_manifests
 from stacks.__main__ import STACKS, build
 from tests.helpers import resources
-from tests.platform_.test_platform_constructs import _compiled_sensor
+from tests.platform.test_platform_constructs import _compiled_sensor
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

@@ -1,0 +1,1 @@
+"""Tests of ``metaflow_blueprints.platform``."""
