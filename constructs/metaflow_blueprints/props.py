@@ -17,6 +17,7 @@ import collections.abc
 import functools
 import inspect
 import math
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -63,6 +64,17 @@ def group_values(group: type, given: Mapping[str, Any]) -> dict[str, Any]:
     return {**_GROUP_DEFAULTS[group], **given}
 
 
+def group_defaults(group: type) -> dict[str, Any]:
+    """The registered default of every member of ``group`` (to build a group on another)."""
+    return dict(_GROUP_DEFAULTS[group])
+
+
+def pick(group: type, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries of ``values`` that are members of ``group`` (to forward a sub-group)."""
+    members = _GROUP_DEFAULTS[group]
+    return {name: value for name, value in values.items() if name in members}
+
+
 def signature_params(fn: Callable[..., Any]) -> list[Param]:
     """The props of ``fn`` in signature order, prop groups (``**kw: Unpack[G]``) expanded."""
     hints = _hints(fn)
@@ -78,6 +90,39 @@ def signature_params(fn: Callable[..., Any]) -> list[Param]:
                     out.append(Param(name, hint, defaults[name], group))
             continue
         out.append(Param(parameter.name, hints.get(parameter.name, Any), parameter.default))
+    return out
+
+
+#: One ``:param name: text`` entry of a docstring (up to the next entry or a blank line).
+_PARAM_DOC = re.compile(r":param (\w+):(.*?)(?=\n\s*:param |\n\s*\n|\Z)", re.S)
+
+
+def docstring_params(doc: str | None) -> dict[str, str]:
+    """The ``:param name: text`` entries of ``doc``, whitespace collapsed (an entry naming
+    several props, ``:param a, b:``, is not one of them)."""
+    return {m.group(1): " ".join(m.group(2).split()) for m in _PARAM_DOC.finditer(doc or "")}
+
+
+def group_docs(group: type) -> dict[str, str]:
+    """The ``:param:`` text of every member of ``group``, from its own docstring and those of
+    the registered groups it extends (a ``TypedDict`` keeps no bases: those are the groups
+    whose members it has, registered before it)."""
+    members = _GROUP_DEFAULTS[group].keys()
+    out: dict[str, str] = {}
+    for other in [*_GROUP_DEFAULTS][: [*_GROUP_DEFAULTS].index(group) + 1]:
+        if _GROUP_DEFAULTS[other].keys() <= members:
+            out.update(docstring_params(other.__dict__.get("__doc__")))
+    return out
+
+
+def param_docs(owner: Callable[..., Any]) -> dict[str, str]:
+    """The ``:param:`` text of every prop of a construct class or factory: its prop groups'
+    docstrings, then its own docstring (which may say more about a group member)."""
+    fn = owner.__init__ if isinstance(owner, type) else owner  # type: ignore[misc]
+    out: dict[str, str] = {}
+    for group in dict.fromkeys(p.group for p in signature_params(fn) if p.group is not None):
+        out.update(group_docs(group))
+    out.update(docstring_params(inspect.getdoc(owner)))
     return out
 
 

@@ -280,8 +280,11 @@ def address(resource: Any) -> str:
 
 
 def is_unresolved(value: object) -> bool:
-    """True when ``value`` is a Terraform token (known only at plan/apply time)."""
+    """True when ``value`` is a Terraform token (known only at plan/apply time): a string or
+    number token, or a list token (a list variable's ``list_value``)."""
     if isinstance(value, str):
+        return bool(Token.is_unresolved(value))
+    if isinstance(value, list):
         return bool(Token.is_unresolved(value))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return bool(Token.is_unresolved(value))

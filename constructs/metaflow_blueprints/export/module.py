@@ -9,7 +9,6 @@ only the spec's outputs, no cdktf metadata. A module takes its providers from it
 from __future__ import annotations
 
 import importlib
-import inspect
 import json
 import re
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from metaflow_blueprints import props
 from metaflow_blueprints.argo.names import slug
 from metaflow_blueprints.export import hcl
 from metaflow_blueprints.export.spec import Input, ModuleSpec
@@ -50,13 +50,11 @@ class Module:
 
 
 def param_docs(target: str) -> dict[str, str]:
-    """``:param name: text`` entries of a ``module:Class`` docstring, one line each."""
+    """The ``:param:`` text of each prop of a ``module:Class`` (its prop groups' docstrings
+    included, see :func:`metaflow_blueprints.props.param_docs`), one Markdown line each."""
     module, _, cls = target.partition(":")
-    doc = inspect.getdoc(getattr(importlib.import_module(module), cls)) or ""
-    out: dict[str, str] = {}
-    for match in re.finditer(r":param (\w+):(.*?)(?=\n\s*:param |\n\s*\n|\Z)", doc, re.S):
-        out[match.group(1)] = " ".join(match.group(2).split()).replace("``", "`")
-    return out
+    docs = props.param_docs(getattr(importlib.import_module(module), cls))
+    return {name: text.replace("``", "`") for name, text in docs.items()}
 
 
 def _description(item: Input, docs: Mapping[str, str]) -> str:
@@ -80,6 +78,8 @@ def build(spec: ModuleSpec) -> Module:
             token = variable.string_value
         elif item.type == "number":
             token = variable.number_value
+        elif item.type.startswith("list("):
+            token = variable.list_value
         tokens[item.name] = token
         if item.derived is not None:
             slugs[slug(str(token))] = item.derived
