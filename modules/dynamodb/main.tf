@@ -69,6 +69,20 @@ variable "oidc_issuer" {
   }
 }
 
+variable "dead_letter_alarm" {
+  type        = bool
+  description = "create a CloudWatch alarm (`aws_cloudwatch_metric_alarm` `<name>-dlq-messages`) that fires as soon as the dead-letter queue holds a message (`ApproximateNumberOfMessagesVisible` > 0, maximum over 5 minutes; no data counts as OK). `False` creates none. Default `True`."
+  default     = true
+  nullable    = false
+}
+
+variable "dead_letter_alarm_actions" {
+  type        = list(string)
+  description = "ARNs the alarm notifies when it fires (SNS topics, Lambda functions, ...). Default: none (the alarm is visible in CloudWatch only)."
+  default     = []
+  nullable    = false
+}
+
 variable "namespace" {
   type        = string
   description = "Namespace of Metaflow's Argo Events setup (EventBus, webhook EventSource); the blueprint's objects go there too."
@@ -97,6 +111,24 @@ variable "webhook_url" {
     condition     = var.webhook_url == null || (can(regex("^https?://", var.webhook_url)))
     error_message = "webhook_url must be an http:// or https:// URL."
   }
+}
+
+resource "aws_cloudwatch_metric_alarm" "dynamodb_queue_dlq_alarm_6CBDB5A8" {
+  alarm_actions       = var.dead_letter_alarm_actions
+  alarm_description   = "Messages in the dead-letter queue ${var.name}-dlq: events that failed 5 receives from ${var.name}. Inspect and redrive them."
+  alarm_name          = "${var.name}-dlq-messages"
+  comparison_operator = "GreaterThanThreshold"
+  count               = var.dead_letter_alarm ? 1 : 0
+  dimensions = {
+    QueueName = "${aws_sqs_queue.dynamodb_queue_dlq_D625270A.name}"
+  }
+  evaluation_periods = 1
+  metric_name        = "ApproximateNumberOfMessagesVisible"
+  namespace          = "AWS/SQS"
+  period             = 300
+  statistic          = "Maximum"
+  threshold          = 0
+  treat_missing_data = "notBreaching"
 }
 
 resource "aws_iam_role" "dynamodb_identity_role_3D2F52C3" {

@@ -101,6 +101,20 @@ variable "workload_identity_pool" {
   default     = null
 }
 
+variable "dead_letter_alert" {
+  type        = bool
+  description = "create a Cloud Monitoring alert policy (`google_monitoring_alert_policy`) that opens an incident as soon as the dead-letter subscription holds a message (`pubsub.googleapis.com/subscription/num_undelivered_messages` > 0, maximum over 5 minutes). `False` creates none. Default `True` (with `dead_letter`)."
+  default     = true
+  nullable    = false
+}
+
+variable "dead_letter_notification_channels" {
+  type        = list(string)
+  description = "notification channels of the alert policy (`projects/P/notificationChannels/ID`). Default: none (incidents show in the console only)."
+  default     = []
+  nullable    = false
+}
+
 variable "namespace" {
   type        = string
   description = "Namespace of Metaflow's Argo Events setup (EventBus, webhook EventSource); the blueprint's objects go there too."
@@ -128,6 +142,37 @@ variable "webhook_url" {
   validation {
     condition     = var.webhook_url == null || (can(regex("^https?://", var.webhook_url)))
     error_message = "webhook_url must be an http:// or https:// URL."
+  }
+}
+
+resource "google_monitoring_alert_policy" "gcs_subscription_dead_letter_alert_A2CE196F" {
+  combiner = "OR"
+  conditions {
+    condition_threshold {
+      aggregations {
+        alignment_period   = "300s"
+        per_series_aligner = "ALIGN_MAX"
+      }
+      comparison      = "COMPARISON_GT"
+      duration        = "0s"
+      filter          = "metric.type = \"pubsub.googleapis.com/subscription/num_undelivered_messages\" AND resource.type = \"pubsub_subscription\" AND resource.labels.project_id = \"${var.project}\" AND resource.labels.subscription_id = \"${google_pubsub_subscription.gcs_subscription_dead_letter_subscription_AD8AED3D.name}\""
+      threshold_value = 0
+      trigger {
+        count = 1
+      }
+    }
+    display_name = "pubsub.googleapis.com/subscription/num_undelivered_messages > 0 on ${coalesce(var.subscription_id, "mfb-${var.name}")}-dlq"
+  }
+  count        = var.dead_letter_alert ? 1 : 0
+  display_name = "Pub/Sub dead letters in ${coalesce(var.subscription_id, "mfb-${var.name}")}-dlq"
+  documentation {
+    content   = "Messages that failed every delivery attempt of subscription ${coalesce(var.subscription_id, "mfb-${var.name}")} wait in ${coalesce(var.subscription_id, "mfb-${var.name}")}-dlq. Inspect them and re-publish them to the topic (docs/delivery.md)."
+    mime_type = "text/markdown"
+  }
+  notification_channels = var.dead_letter_notification_channels
+  project               = var.project
+  user_labels = {
+    managed-by = "metaflow-blueprints"
   }
 }
 

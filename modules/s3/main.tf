@@ -88,6 +88,20 @@ variable "enable_bucket_eventbridge" {
   default     = true
 }
 
+variable "dead_letter_alarm" {
+  type        = bool
+  description = "create a CloudWatch alarm (`aws_cloudwatch_metric_alarm` `<name>-dlq-messages`) that fires as soon as the dead-letter queue holds a message (`ApproximateNumberOfMessagesVisible` > 0, maximum over 5 minutes; no data counts as OK). `False` creates none. Default `True`."
+  default     = true
+  nullable    = false
+}
+
+variable "dead_letter_alarm_actions" {
+  type        = list(string)
+  description = "ARNs the alarm notifies when it fires (SNS topics, Lambda functions, ...). Default: none (the alarm is visible in CloudWatch only)."
+  default     = []
+  nullable    = false
+}
+
 variable "namespace" {
   type        = string
   description = "Namespace of Metaflow's Argo Events setup (EventBus, webhook EventSource); the blueprint's objects go there too."
@@ -129,6 +143,24 @@ resource "aws_cloudwatch_event_target" "s3_target_7375A7A9" {
   depends_on = [aws_sqs_queue_policy.s3_queue_policy_C61D02C6]
   rule       = aws_cloudwatch_event_rule.s3_rule_F15DF8A9.name
   target_id  = "sqs"
+}
+
+resource "aws_cloudwatch_metric_alarm" "s3_queue_dlq_alarm_4BF5B3D6" {
+  alarm_actions       = var.dead_letter_alarm_actions
+  alarm_description   = "Messages in the dead-letter queue ${var.name}-dlq: events that failed 5 receives from ${var.name}. Inspect and redrive them."
+  alarm_name          = "${var.name}-dlq-messages"
+  comparison_operator = "GreaterThanThreshold"
+  count               = var.dead_letter_alarm ? 1 : 0
+  dimensions = {
+    QueueName = "${aws_sqs_queue.s3_queue_dlq_F01C4DF8.name}"
+  }
+  evaluation_periods = 1
+  metric_name        = "ApproximateNumberOfMessagesVisible"
+  namespace          = "AWS/SQS"
+  period             = 300
+  statistic          = "Maximum"
+  threshold          = 0
+  treat_missing_data = "notBreaching"
 }
 
 resource "aws_iam_role" "s3_identity_role_2F651903" {

@@ -87,6 +87,20 @@ variable "oidc_issuer" {
   }
 }
 
+variable "dead_letter_alarm" {
+  type        = bool
+  description = "create a CloudWatch alarm (`aws_cloudwatch_metric_alarm` `<name>-dlq-messages`) that fires as soon as the dead-letter queue holds a message (`ApproximateNumberOfMessagesVisible` > 0, maximum over 5 minutes; no data counts as OK). `False` creates none. Default `True`."
+  default     = true
+  nullable    = false
+}
+
+variable "dead_letter_alarm_actions" {
+  type        = list(string)
+  description = "ARNs the alarm notifies when it fires (SNS topics, Lambda functions, ...). Default: none (the alarm is visible in CloudWatch only)."
+  default     = []
+  nullable    = false
+}
+
 variable "namespace" {
   type        = string
   description = "Namespace of Metaflow's Argo Events setup (EventBus, webhook EventSource); the blueprint's objects go there too."
@@ -115,6 +129,24 @@ variable "webhook_url" {
     condition     = var.webhook_url == null || (can(regex("^https?://", var.webhook_url)))
     error_message = "webhook_url must be an http:// or https:// URL."
   }
+}
+
+resource "aws_cloudwatch_metric_alarm" "snowflake_queue_dlq_alarm_B4549430" {
+  alarm_actions       = var.dead_letter_alarm_actions
+  alarm_description   = "Messages in the dead-letter queue ${var.name}-dlq: events that failed 5 receives from ${var.name}. Inspect and redrive them."
+  alarm_name          = "${var.name}-dlq-messages"
+  comparison_operator = "GreaterThanThreshold"
+  count               = var.dead_letter_alarm ? 1 : 0
+  dimensions = {
+    QueueName = "${aws_sqs_queue.snowflake_queue_dlq_83C336CC.name}"
+  }
+  evaluation_periods = 1
+  metric_name        = "ApproximateNumberOfMessagesVisible"
+  namespace          = "AWS/SQS"
+  period             = 300
+  statistic          = "Maximum"
+  threshold          = 0
+  treat_missing_data = "notBreaching"
 }
 
 resource "aws_iam_role" "snowflake_identity_role_252A1DFC" {
@@ -179,7 +211,7 @@ resource "aws_sqs_queue_policy" "snowflake_queue_dlq_policy_50161426" {
 }
 
 resource "aws_sqs_queue_policy" "snowflake_queue_policy_4B36316D" {
-  policy    = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"sqs:*\",\"Resource\":\"${aws_sqs_queue.snowflake_queue_A6F46B58.arn}\",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}},{\"Sid\":\"AllowService0\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"sns.amazonaws.com\"},\"Action\":\"sqs:SendMessage\",\"Resource\":\"${aws_sqs_queue.snowflake_queue_A6F46B58.arn}\",\"Condition\":{\"ArnEquals\":{\"aws:SourceArn\":\"${aws_sns_topic.snowflake_topic_EA23C92C.arn}\"},\"StringEquals\":{\"aws:SourceAccount\":\"${data.aws_caller_identity.mfb_aws_context_account_B6B247A3.account_id}\"}}}]}"
+  policy    = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"sqs:*\",\"Resource\":\"${aws_sqs_queue.snowflake_queue_A6F46B58.arn}\",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}},{\"Sid\":\"DenyReceiveExceptConsumers\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":[\"sqs:ReceiveMessage\",\"sqs:DeleteMessage\"],\"Resource\":\"${aws_sqs_queue.snowflake_queue_A6F46B58.arn}\",\"Condition\":{\"ArnNotEquals\":{\"aws:PrincipalArn\":[\"${aws_iam_role.snowflake_identity_role_252A1DFC.arn}\"]}}},{\"Sid\":\"AllowService0\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"sns.amazonaws.com\"},\"Action\":\"sqs:SendMessage\",\"Resource\":\"${aws_sqs_queue.snowflake_queue_A6F46B58.arn}\",\"Condition\":{\"ArnEquals\":{\"aws:SourceArn\":\"${aws_sns_topic.snowflake_topic_EA23C92C.arn}\"},\"StringEquals\":{\"aws:SourceAccount\":\"${data.aws_caller_identity.mfb_aws_context_account_B6B247A3.account_id}\"}}}]}"
   queue_url = aws_sqs_queue.snowflake_queue_A6F46B58.url
 }
 

@@ -284,6 +284,42 @@ def test_queue_is_subscribed_raw_and_admits_only_this_topic(
     assert sqs["jsonBody"] is True and sqs["dlq"] is True
 
 
+def test_only_the_event_source_role_may_receive_and_the_dead_letters_alarm(
+    snowflake_stack: dict[str, Any],
+) -> None:
+    policies = resources(snowflake_stack, "aws_sqs_queue_policy")
+    main = next(p for n, p in policies.items() if n.startswith("orders_queue_policy"))
+    (deny,) = [
+        s for s in json.loads(main["policy"])["Statement"]
+        if s["Sid"] == "DenyReceiveExceptConsumers"
+    ]
+    assert deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] == [
+        "${aws_iam_role." + next(n for n in resources(snowflake_stack, "aws_iam_role")
+                                 if n.startswith("orders_identity_role")) + ".arn}"
+    ]
+    alarm = only(snowflake_stack, "aws_cloudwatch_metric_alarm")
+    dlq = next(n for n, q in resources(snowflake_stack, "aws_sqs_queue").items()
+               if q["name"].endswith("-dlq"))
+    assert alarm["dimensions"] == {"QueueName": "${aws_sqs_queue." + dlq + ".name}"}
+    assert alarm["metric_name"] == "ApproximateNumberOfMessagesVisible"
+
+
+def test_gcp_route_takes_the_subscription_settings_and_alerts_on_dead_letters() -> None:
+    channel = "projects/acme-ml/notificationChannels/123"
+    tf = synth(
+        lambda stack: _gcp(
+            stack, max_delivery_attempts=10, dead_letter_notification_channels=[channel]
+        ),
+        stack_id="gcp",
+    )
+    subscription = next(s for s in resources(tf, "google_pubsub_subscription").values()
+                        if "dead_letter_policy" in s)
+    assert subscription["dead_letter_policy"]["max_delivery_attempts"] == 10
+    policy = only(tf, "google_monitoring_alert_policy")
+    assert policy["notification_channels"] == [channel]
+    assert "num_undelivered_messages" in policy["conditions"][0]["condition_threshold"]["filter"]
+
+
 # Realistic values for the ${...} interpolations, so parliament checks real ARNs.
 _FAKES = [
     (r"^data\.aws_caller_identity\..*\.account_id$", "123456789012"),
@@ -477,8 +513,8 @@ BASE = {"event": "orders.changed", "database": "DB", "schema": "S", "table": "T"
         ({"cloud": "gcp", "consumer": None, "project": "Acme"}, "project", "Acme"),
         (
             {"cloud": "gcp", "consumer": None, "project": "acme-ml", "encryption": "kms"},
-            "encryption/max_receive_count",
-            ("kms", 5),
+            "encryption",
+            "kms",
         ),
         ({"minimum_trigger_interval_seconds": 0}, "minimum_trigger_interval_seconds", 0),
         ({"minimum_trigger_interval_seconds": True}, "minimum_trigger_interval_seconds", True),
@@ -495,7 +531,8 @@ def test_bad_input_is_rejected_before_anything_is_created(
             SnowflakeToMetaflow(stack, "bad", metaflow=metaflow, **args)
         expected = IRSA if value == "<IRSA>" else value
         assert (caught.value.field, caught.value.value) == (field, expected)
-        assert stack.node.try_find_child("bad").node.children == []
+        created = stack.node.try_find_child("bad")
+        assert created is None or created.node.children == []
 
     tf = synth(with_aws(build))
     assert not [t for t in tf.get("resource", {}) if t.startswith("snowflake_")]

@@ -469,3 +469,24 @@ def test_vendor_modules_expose_urls_only_as_sensitive_outputs(modules: dict[str,
 def test_examples_are_valid_hcl_identifiers() -> None:
     for name in registry.names():
         assert re.fullmatch(r"[a-z][a-z0-9-]*", name)
+
+
+def test_dead_letter_alarms_and_alerts_are_module_variables(modules: dict[str, Any]) -> None:
+    """The created DLQ's alarm (AWS) / dead-letter alert policy (GCP): on by default, off
+    with the variable (``count``), actions or channels from the list variable."""
+    alarm = ("aws_cloudwatch_metric_alarm", "dead_letter_alarm", "alarm_actions",
+             "dead_letter_alarm_actions")
+    alert = ("google_monitoring_alert_policy", "dead_letter_alert", "notification_channels",
+             "dead_letter_notification_channels")
+    watched = {"s3": alarm, "dynamodb": alarm, "snowflake": alarm, "pubsub": alert, "gcs": alert}
+    for name, mod in modules.items():
+        if name not in watched:
+            assert "aws_cloudwatch_metric_alarm" not in mod.doc["resource"], name
+            continue
+        type_, switch, targets, listed = watched[name]
+        (resource,) = mod.doc["resource"][type_].values()
+        assert resource["count"] == f"${{var.{switch} ? 1 : 0}}", name
+        assert resource[targets] == f"${{var.{listed}}}", name
+        assert mod.doc["variable"][switch]["default"] is True
+        assert mod.doc["variable"][listed]["type"] == "list(string)"
+        assert mod.doc["variable"][listed]["default"] == []

@@ -64,6 +64,7 @@ def test_every_resource_type_is_there(aws_stack: dict[str, Any]) -> None:
     assert counts == {
         "aws_cloudwatch_event_rule": 1,
         "aws_cloudwatch_event_target": 1,
+        "aws_cloudwatch_metric_alarm": 3,  # one per DLQ
         "aws_eks_pod_identity_association": 1,
         "aws_iam_role": 4,  # 3 consumers + 1 pipe
         "aws_iam_role_policy": 4,

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 from metaflow_blueprints.aws import policies
 from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.policies import ServiceProducer
 from metaflow_blueprints.checks import check_int_range
 from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.props import checked, group_values, prop_group
 from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
 
 Encryption = Literal["sqs_managed", "kms", "none"]
@@ -38,15 +39,62 @@ def check_pinning(pin: object, admins: object) -> tuple[bool, tuple[str, ...]]:
     return pin, tuple(admins)
 
 
+#: Services a CloudWatch alarm action may name (SNS topics, Lambda functions, Auto Scaling
+#: policies, EC2 actions, Systems Manager OpsItems and Incident Manager response plans).
+_ALARM_ACTION = re.compile(
+    r"^arn:aws[a-z-]*:(sns|lambda|autoscaling|automate|ssm|ssm-incidents):[a-z0-9-]*:.+$"
+)
+#: The dead-letter alarm: any visible message in the DLQ (CloudWatch reports SQS metrics
+#: every minute; the maximum over 5 minutes catches a message moved and redriven between).
+DLQ_ALARM_METRIC = "ApproximateNumberOfMessagesVisible"
+DLQ_ALARM_PERIOD = 300
+
+
+@prop_group(
+    {
+        "encryption": "sqs_managed",
+        "kms_key_arn": None,
+        "max_receive_count": 5,
+        "dead_letter_alarm": True,
+        "dead_letter_alarm_actions": (),
+    }
+)
+class QueueSettings(TypedDict, total=False):
+    """Encryption and dead-lettering of a queue :class:`EventQueue` creates (a prop group:
+    flat keyword arguments of ``EventQueue`` and of the blueprints that create one).
+
+    :param encryption: ``"sqs_managed"`` (SSE-SQS, works with S3, EventBridge and Pipes),
+        ``"kms"`` (a customer-managed key: ``kms_key_arn``, else a new key with rotation
+        whose key policy grants each producer service for its source only) or ``"none"``
+        (opt-out, not recommended). Never the AWS-managed ``alias/aws/sqs`` key, which S3
+        cannot use. Default ``"sqs_managed"``.
+    :param kms_key_arn: bring your own customer-managed key (with ``encryption="kms"``);
+        its key policy must then grant the producers yourself. Default: a new key when
+        ``encryption="kms"``.
+    :param max_receive_count: receives before a message moves to the dead-letter queue,
+        1-1000. Default 5.
+    :param dead_letter_alarm: create a CloudWatch alarm (``aws_cloudwatch_metric_alarm``
+        ``<name>-dlq-messages``) that fires as soon as the dead-letter queue holds a message
+        (``ApproximateNumberOfMessagesVisible`` > 0, maximum over 5 minutes; no data counts
+        as OK). ``False`` creates none. Default ``True``.
+    :param dead_letter_alarm_actions: ARNs the alarm notifies when it fires (SNS topics,
+        Lambda functions, ...). Default: none (the alarm is visible in CloudWatch only).
+    """
+
+    encryption: Encryption
+    kms_key_arn: str | None
+    max_receive_count: int
+    dead_letter_alarm: bool
+    dead_letter_alarm_actions: Sequence[str]
+
+
 def check_queue_args(
-    *,
-    name: str | None,
-    encryption: str,
-    kms_key_arn: str | None,
-    max_receive_count: int,
-    dead_letter_queue: bool,
+    *, name: str | None, dead_letter_queue: bool, **settings: Unpack[QueueSettings]
 ) -> None:
     """Validate EventQueue props (blueprints call this before creating anything)."""
+    values = group_values(QueueSettings, settings)
+    encryption, kms_key_arn = values["encryption"], values["kms_key_arn"]
+    max_receive_count = values["max_receive_count"]
     if name is not None and not is_unresolved(name) and not _QUEUE_NAME.fullmatch(name):
         raise BlueprintError(
             "queue_name",
@@ -79,22 +127,40 @@ def check_queue_args(
             )
     if dead_letter_queue:
         check_int_range("max_receive_count", max_receive_count, 1, 1000)
+    check_alarm(values["dead_letter_alarm"], values["dead_letter_alarm_actions"], dead_letter_queue)
+
+
+def check_alarm(alarm: bool, actions: Sequence[str], dead_letter_queue: bool = True) -> None:
+    """``dead_letter_alarm_actions`` are alarm action ARNs, for an alarm that exists."""
+    if not isinstance(alarm, bool):
+        raise BlueprintError("dead_letter_alarm", alarm, "must be True or False.")
+    if isinstance(actions, (str, bytes)) or not isinstance(actions, Sequence):
+        raise BlueprintError(
+            "dead_letter_alarm_actions", actions, "must be a list of ARNs, e.g. [topic.arn]."
+        )
+    for arn in () if is_unresolved(list(actions)) else actions:
+        if not isinstance(arn, str) or (not is_unresolved(arn) and not _ALARM_ACTION.match(arn)):
+            raise BlueprintError(
+                "dead_letter_alarm_actions",
+                arn,
+                "is not a CloudWatch alarm action ARN.",
+                "Use an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>), a Lambda "
+                "function ARN, an Auto Scaling policy ARN or an EC2/SSM action ARN.",
+            )
+    if actions and not (alarm and dead_letter_queue):
+        raise BlueprintError(
+            "dead_letter_alarm_actions",
+            list(actions),
+            "need the dead-letter alarm (dead_letter_alarm=True and a dead-letter queue).",
+        )
 
 
 class EventQueue(Construct):
     """An SQS queue for event delivery, with a dead-letter queue and a strict queue policy.
 
     :param name: queue name. Default: derived from the construct path.
-    :param encryption: ``"sqs_managed"`` (SSE-SQS, works with S3, EventBridge and Pipes),
-        ``"kms"`` (a customer-managed key: ``kms_key_arn``, else a new key with rotation
-        whose key policy grants each producer service for its source only) or ``"none"``
-        (opt-out, not recommended). Never the AWS-managed ``alias/aws/sqs`` key, which S3
-        cannot use. Default ``"sqs_managed"``.
-    :param kms_key_arn: bring your own customer-managed key (with ``encryption="kms"``);
-        its key policy must then grant the producers yourself. Default: a new key.
     :param dead_letter_queue: create a DLQ (same encryption) receiving messages after
         ``max_receive_count`` failed receives. Default True.
-    :param max_receive_count: receives before a message moves to the DLQ. Default 5.
     :param enforce_tls: deny any request without TLS on both queues. Default True.
     :param pin_consumers: once a consumer role is known (:meth:`allow_consumer`, which the
         blueprints call), deny ``sqs:ReceiveMessage``/``sqs:DeleteMessage`` on the queue to
@@ -104,37 +170,35 @@ class EventQueue(Construct):
     :param visibility_timeout_seconds: default 120 (what the Argo SQS source asks for).
     :param message_retention_seconds: default 4 days; the DLQ keeps messages 14 days.
 
+    Encryption and ``max_receive_count`` are the :class:`QueueSettings` group.
+
     Producers are added with :meth:`allow_service` / :meth:`allow_role`; nothing may send
     to the queue until then. Attributes: ``queue``, ``dead_letter_queue`` (or None),
     ``redrive_policy``, ``redrive_allow_policy``, ``queue_policy``, ``dlq_policy``,
     ``kms_key`` (a created key, or None), ``arn``, ``name``, ``url``, ``kms_key_arn``
-    (or None), ``dead_letter_arn`` (or None), ``policy_document`` (the queue policy dict).
+    (or None), ``dead_letter_arn`` (or None), ``dead_letter_alarm``
+    (``aws_cloudwatch_metric_alarm`` or None), ``policy_document`` (the queue policy dict).
     """
 
+    @checked
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
         name: str | None = None,
-        encryption: Encryption = "sqs_managed",
-        kms_key_arn: str | None = None,
         dead_letter_queue: bool = True,
-        max_receive_count: int = 5,
         enforce_tls: bool = True,
         pin_consumers: bool = True,
         consumer_admin_principals: Sequence[str] = (),
         visibility_timeout_seconds: int = 120,
         message_retention_seconds: int = 345600,
+        **settings: Unpack[QueueSettings],
     ) -> None:
         super().__init__(scope, id)
-        check_queue_args(
-            name=name,
-            encryption=encryption,
-            kms_key_arn=kms_key_arn,
-            max_receive_count=max_receive_count,
-            dead_letter_queue=dead_letter_queue,
-        )
+        check_queue_args(name=name, dead_letter_queue=dead_letter_queue, **settings)
+        values = group_values(QueueSettings, settings)
+        encryption, kms_key_arn = values["encryption"], values["kms_key_arn"]
         if name is None:
             from metaflow_blueprints.argo import derive_name
 
@@ -188,6 +252,7 @@ class EventQueue(Construct):
         self.redrive_policy = None
         self.redrive_allow_policy = None
         self.dlq_policy = None
+        self.dead_letter_alarm = None
         if dead_letter_queue:
             self.dead_letter_queue = sqs.SqsQueue(
                 self,
@@ -208,7 +273,7 @@ class EventQueue(Construct):
                 redrive_policy=json.dumps(
                     {
                         "deadLetterTargetArn": self.dead_letter_arn,
-                        "maxReceiveCount": max_receive_count,
+                        "maxReceiveCount": values["max_receive_count"],
                     }
                 ),
             )
@@ -222,6 +287,10 @@ class EventQueue(Construct):
                     {"redrivePermission": "byQueue", "sourceQueueArns": [self.arn]}
                 ),
             )
+            if values["dead_letter_alarm"]:
+                self.dead_letter_alarm = self._dead_letter_alarm(
+                    values["max_receive_count"], values["dead_letter_alarm_actions"]
+                )
             if enforce_tls:
                 self.dlq_policy = provider_module("aws", "sqs_queue_policy").SqsQueuePolicy(
                     self,
@@ -231,6 +300,29 @@ class EventQueue(Construct):
                 )
         self.queue_policy = provider_module("aws", "sqs_queue_policy").SqsQueuePolicy(
             self, "policy", queue_url=self.queue.url, policy=self._queue_policy_json()
+        )
+
+    def _dead_letter_alarm(self, max_receive_count: int, actions: Sequence[str]) -> Any:
+        assert self.dead_letter_queue is not None
+        alarm = provider_module("aws", "cloudwatch_metric_alarm")
+        return alarm.CloudwatchMetricAlarm(
+            self,
+            "dlq_alarm",
+            alarm_name=f"{self.name}-dlq-messages",
+            alarm_description=(
+                f"Messages in the dead-letter queue {self.name}-dlq: events that failed "
+                f"{max_receive_count} receives from {self.name}. Inspect and redrive them."
+            ),
+            namespace="AWS/SQS",
+            metric_name=DLQ_ALARM_METRIC,
+            dimensions={"QueueName": self.dead_letter_queue.name},
+            statistic="Maximum",
+            period=DLQ_ALARM_PERIOD,
+            evaluation_periods=1,
+            threshold=0,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=list(actions) or None,
         )
 
     # --- producers ---------------------------------------------------------------------

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Unpack
 
-from metaflow_blueprints.argo import DataFilter, RateLimit, SecretKeyRef
+from metaflow_blueprints.argo import DataFilter
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.ingress.ingress import WebhookIngress
-from metaflow_blueprints.ingress.verifier import DEFAULT_IMAGE
 from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.metaflow_events import MetaflowEvents
-from metaflow_blueprints.props import checked
+from metaflow_blueprints.props import checked, group_values
 from metaflow_blueprints.runtime import Construct, Fn, is_unresolved
 from metaflow_blueprints.sources.vendor_registration import DbtCloudWebhook
 from metaflow_blueprints.sources.vendor_webhook import (
     PAYLOAD_ROOT,
     VendorWebhook,
+    VendorWebhookOptions,
     check_register,
     check_values,
     epoch_from,
@@ -79,11 +79,6 @@ class DbtCloudToMetaflow(VendorWebhook):
     :param environment_ids: environment ids (strings). Default: every environment.
     :param statuses: ``runStatus`` values that start flows. Default ``("Success",)``: failed
         and cancelled runs start nothing.
-    :param port: container port of the webhook server. Default 12000.
-    :param ingress: expose the endpoint outside the cluster (needed for dbt Cloud to call
-        it); ``WebhookIngress(allowed_source_ranges=...)`` adds a source-IP allowlist.
-        Default: in-cluster only.
-    :param path_bytes: random bytes in the URL path (at least 16). Default 32.
     :param register_webhook: create the ``dbtcloud_webhook`` (provider
         ``dbt-labs/dbtcloud``, declared in ``required_providers``; configure it in the
         stack or with ``DBT_CLOUD_*`` variables) pointing at the public URL, subscribed to
@@ -97,12 +92,13 @@ class DbtCloudToMetaflow(VendorWebhook):
     :param verify_signature: put a :class:`SignatureVerifier` in front of the EventSource
         that checks the ``Authorization`` HMAC and route the Ingress to it. Default: on
         whenever a signing secret is known (``signing_secret`` or ``register_webhook``).
-    :param verifier_image: Python image of the verifier (pinned). Default
-        :data:`~metaflow_blueprints.ingress.verifier.DEFAULT_IMAGE`.
-    :param rate_limit: Argo trigger ``rateLimit`` of the bridge. Default: none.
-    :param max_payload_size: largest body in bytes (EventSource ``maxPayloadSize`` and the
-        verifier's 413 limit). Default: 1 MiB.
     :param name: stem of the EventSource and Sensor names. Default: derived from the path.
+
+    The endpoint props (``port``, ``ingress``, ``path_bytes``, ``register_webhook``,
+    ``signing_secret``, ``verify_signature``, ``verifier_image``, ``rate_limit``,
+    ``max_payload_size``) are the
+    :class:`~metaflow_blueprints.sources.vendor_webhook.VendorWebhookOptions` group (flat
+    keyword arguments); the entries above say what they mean for this vendor.
 
     Attributes: ``event_source``, ``sensor``, ``secret_path``, ``ingress`` (or None),
     ``signing_secret`` (or None), ``webhook`` (``DbtCloudWebhook`` or None), ``url`` and
@@ -122,17 +118,11 @@ class DbtCloudToMetaflow(VendorWebhook):
         job_ids: Sequence[str] | None = None,
         environment_ids: Sequence[str] | None = None,
         statuses: Sequence[str] = ("Success",),
-        port: int = 12000,
-        ingress: WebhookIngress | None = None,
-        path_bytes: int = 32,
-        register_webhook: bool = False,
-        signing_secret: str | SecretKeyRef | None = None,
-        verify_signature: bool | None = None,
-        verifier_image: str = DEFAULT_IMAGE,
-        rate_limit: RateLimit | None = None,
-        max_payload_size: int | None = None,
         name: str | None = None,
+        **options: Unpack[VendorWebhookOptions],
     ) -> None:
+        values = group_values(VendorWebhookOptions, options)
+        register_webhook, signing_secret = values["register_webhook"], values["signing_secret"]
         (account,) = check_values("account_id", [account_id], pattern=NUMERIC_ID, hint=_HINT) or ()
         jobs = check_values("job_ids", job_ids, pattern=NUMERIC_ID, hint=_HINT)
         environments = check_values(
@@ -144,7 +134,7 @@ class DbtCloudToMetaflow(VendorWebhook):
                 raise BlueprintError(
                     "statuses", status, f"is not a dbt Cloud run status {RUN_STATUSES}."
                 )
-        check_register(register_webhook, ingress)
+        check_register(register_webhook, values["ingress"])
         if register_webhook and signing_secret is not None:
             raise BlueprintError(
                 "signing_secret",
@@ -179,17 +169,9 @@ class DbtCloudToMetaflow(VendorWebhook):
             id_field=text_field("data.runId"),
             timestamp_jq=epoch_from("timestamp"),
             filters=filters,
-            port=port,
-            ingress=ingress,
             name=name,
-            path_bytes=path_bytes,
-            signing_secret=signing_secret,
-            register_webhook=register_webhook,
-            verify_signature=verify_signature,
-            verifier_image=verifier_image,
-            rate_limit=rate_limit,
-            max_payload_size=max_payload_size,
             vendor="dbt-cloud",
+            **options,
         )
         self.webhook: DbtCloudWebhook | None = None
         if register_webhook and self.external_url is not None:

@@ -13,14 +13,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Literal, Unpack
 
 from metaflow_blueprints.argo import DataFilter, EventFilters, ExprFilter
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.aws import policies
 from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.identity import SqsConsumer, check_consumer
-from metaflow_blueprints.aws.queue import EventQueue
 from metaflow_blueprints.checks import check_int_range
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.metaflow import PayloadField, check_event, check_payload_key
@@ -29,12 +28,12 @@ from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, Fn, is_unresolved, provider_module
 from metaflow_blueprints.sources.base import as_filters, base_name, check_metaflow
 from metaflow_blueprints.sources.sqs import (
+    QueueOptions,
     build_sqs_source,
     check_queue_choice,
     claim_queue,
     make_queue,
     plan_sqs_bridge,
-    queue_name_of,
 )
 
 EventName = Literal["INSERT", "MODIFY", "REMOVE"]
@@ -74,11 +73,15 @@ class DynamoDbToMetaflow(Construct):
     :param maximum_record_age_in_seconds: older records go to the DLQ (60-604800).
         Default 3600.
     :param filters: extra sensor filters. Default: none.
-    :param queue / queue_arn / queue_kms_key_arn / encryption / kms_key_arn /
-        max_receive_count / name: as for ``S3ToMetaflow``. A bring-your-own ``queue_arn``
-        must allow the pipe role to send and have a DLQ of its own; the pipe's
-        dead-letter target is then ``pipe_dead_letter_arn`` (required).
-    :param pipe_dead_letter_arn: dead-letter queue of the pipe with ``queue_arn``.
+    :param pipe_dead_letter_arn: dead-letter queue of the pipe with ``queue_arn``
+        (required then). Default: the created or given queue's DLQ.
+    :param name: stem of queue, role, pipe, EventSource and Sensor names. Default: from the
+        path.
+
+    The queue props are the :class:`~metaflow_blueprints.sources.sqs.QueueOptions` group,
+    as for ``S3ToMetaflow``. A bring-your-own ``queue_arn`` must allow the pipe role to send
+    and have a DLQ of its own; the pipe's dead-letter target is then
+    ``pipe_dead_letter_arn``.
 
     Attributes: ``queue`` (or None), ``queue_arn``, ``queue_name``, ``pipe``,
     ``pipe_role``, ``pipe_role_policy``, ``stream_arn``, ``table`` (the data source or
@@ -103,14 +106,9 @@ class DynamoDbToMetaflow(Construct):
         maximum_retry_attempts: int = 10,
         maximum_record_age_in_seconds: int = 3600,
         filters: EventFilters | Sequence[Filter] | None = None,
-        queue: EventQueue | None = None,
-        queue_arn: str | None = None,
-        queue_kms_key_arn: str | None = None,
         pipe_dead_letter_arn: str | None = None,
-        encryption: Literal["sqs_managed", "kms", "none"] = "sqs_managed",
-        kms_key_arn: str | None = None,
-        max_receive_count: int = 5,
         name: str | None = None,
+        **queue_options: Unpack[QueueOptions],
     ) -> None:
         super().__init__(scope, id)
         # --- validate everything before creating anything --------------------------------
@@ -148,15 +146,9 @@ class DynamoDbToMetaflow(Construct):
                 "is not a DynamoDB stream ARN.",
                 "Expected arn:aws:dynamodb:<region>:<account>:table/<table>/stream/<label>.",
             )
-        choice = check_queue_choice(
-            queue=queue,
-            queue_arn=queue_arn,
-            encryption=encryption,
-            kms_key_arn=kms_key_arn,
-            max_receive_count=max_receive_count,
-            queue_kms_key_arn=queue_kms_key_arn,
-        )
+        choice = check_queue_choice(queue_options)
         claim_queue(self, choice)
+        queue, queue_arn = choice.queue, choice.queue_arn
         if queue_arn is not None and pipe_dead_letter_arn is None:
             raise BlueprintError(
                 "pipe_dead_letter_arn",
@@ -197,18 +189,10 @@ class DynamoDbToMetaflow(Construct):
             )
             stream_arn = str(self.table.stream_arn)
         self.stream_arn: str = stream_arn
-        self.queue = make_queue(self, choice, self.name)
-        if self.queue is not None:
-            self.queue_arn: str = self.queue.arn
-            self.queue_name: str = self.queue.name
-            dead_letter = self.queue.dead_letter_arn
-            queue_key = self.queue.kms_key_arn
-        else:
-            assert queue_arn is not None
-            self.queue_arn = queue_arn
-            self.queue_name = queue_name_of(queue_arn)
-            dead_letter = pipe_dead_letter_arn
-            queue_key = queue_kms_key_arn
+        target = make_queue(self, choice, self.name)
+        self.queue, self.queue_arn, self.queue_name = target.queue, target.arn, target.name
+        dead_letter = self.queue.dead_letter_arn if self.queue else pipe_dead_letter_arn
+        queue_key = target.kms_key_arn
 
         pipe_arn = (
             f"arn:{context.partition}:pipes:{context.region}:{context.account_id}:pipe/{self.name}"
@@ -265,22 +249,11 @@ class DynamoDbToMetaflow(Construct):
         )
 
         parts = build_sqs_source(
-            self,
-            metaflow=metaflow,
-            name=self.name,
-            consumer=consumer,
-            queue_arn=self.queue_arn,
-            queue_name=self.queue_name,
-            kms_key_arn=queue_key,
-            event_name=event_name,
-            bridge=bridge,
-            external_queue=self.queue is None,
-            queue=self.queue,
+            self, metaflow=metaflow, name=self.name, consumer=consumer, target=target,
+            event_name=event_name, bridge=bridge,
         )
-        self.identity = parts.identity
-        self.role = parts.identity.role
-        self.event_source = parts.event_source
-        self.sensor = parts.sensor
+        self.identity, self.role = parts.identity, parts.identity.role
+        self.event_source, self.sensor = parts.event_source, parts.sensor
 
 
 def pipe_filter_pattern(event_names: Sequence[str]) -> dict[str, object]:

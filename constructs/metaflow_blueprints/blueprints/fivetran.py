@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Unpack
 
-from metaflow_blueprints.argo import DataFilter, RateLimit, SecretKeyRef
+from metaflow_blueprints.argo import DataFilter, SecretKeyRef
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.ingress.ingress import WebhookIngress
-from metaflow_blueprints.ingress.verifier import DEFAULT_IMAGE
 from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.metaflow.payload import jq_getpath
 from metaflow_blueprints.metaflow_events import MetaflowEvents
-from metaflow_blueprints.props import checked
+from metaflow_blueprints.props import checked, group_values
 from metaflow_blueprints.runtime import Construct, provider_module
 from metaflow_blueprints.sources.vendor_registration import FivetranWebhook
 from metaflow_blueprints.sources.vendor_webhook import (
     VendorWebhook,
+    VendorWebhookOptions,
     check_register,
     check_values,
     epoch_from,
@@ -71,11 +71,6 @@ class FivetranToMetaflow(VendorWebhook):
     :param group_ids: destination group ids. Default: every group.
     :param statuses: ``data.status`` values that start flows. Default ``("SUCCESSFUL",)``
         (success is matched positively: failure spellings vary).
-    :param port: container port of the webhook server. Default 12000.
-    :param ingress: expose the endpoint outside the cluster (needed for Fivetran to call
-        it); ``WebhookIngress(allowed_source_ranges=...)`` adds a source-IP allowlist.
-        Default: in-cluster only.
-    :param path_bytes: random bytes in the URL path (at least 16). Default 32.
     :param register_webhook: create ``fivetran_webhook`` resources (provider
         ``fivetran/fivetran``, declared in ``required_providers``; configure it in the stack
         or with ``FIVETRAN_APIKEY``/``FIVETRAN_APISECRET``) for ``sync_end``: one per group in
@@ -90,12 +85,13 @@ class FivetranToMetaflow(VendorWebhook):
     :param verify_signature: put a :class:`SignatureVerifier` in front of the EventSource
         that checks ``X-Fivetran-Signature-256`` and route the Ingress to it. Default: on
         whenever a signing secret is known (``signing_secret`` or ``register_webhook``).
-    :param verifier_image: Python image of the verifier (pinned). Default
-        :data:`~metaflow_blueprints.ingress.verifier.DEFAULT_IMAGE`.
-    :param rate_limit: Argo trigger ``rateLimit`` of the bridge. Default: none.
-    :param max_payload_size: largest body in bytes (EventSource ``maxPayloadSize`` and the
-        verifier's 413 limit). Default: 1 MiB.
     :param name: stem of the EventSource and Sensor names. Default: derived from the path.
+
+    The endpoint props (``port``, ``ingress``, ``path_bytes``, ``register_webhook``,
+    ``signing_secret``, ``verify_signature``, ``verifier_image``, ``rate_limit``,
+    ``max_payload_size``) are the
+    :class:`~metaflow_blueprints.sources.vendor_webhook.VendorWebhookOptions` group (flat
+    keyword arguments); the entries above say what they mean for this vendor.
 
     Attributes: ``event_source``, ``sensor``, ``secret_path``, ``ingress`` (or None),
     ``signing_secret`` (or None), ``webhooks`` (list of ``FivetranWebhook``), ``url`` and
@@ -113,17 +109,11 @@ class FivetranToMetaflow(VendorWebhook):
         connector_ids: Sequence[str] | None = None,
         group_ids: Sequence[str] | None = None,
         statuses: Sequence[str] = ("SUCCESSFUL",),
-        port: int = 12000,
-        ingress: WebhookIngress | None = None,
-        path_bytes: int = 32,
-        register_webhook: bool = False,
-        signing_secret: str | SecretKeyRef | None = None,
-        verify_signature: bool | None = None,
-        verifier_image: str = DEFAULT_IMAGE,
-        rate_limit: RateLimit | None = None,
-        max_payload_size: int | None = None,
         name: str | None = None,
+        **options: Unpack[VendorWebhookOptions],
     ) -> None:
+        values = group_values(VendorWebhookOptions, options)
+        register_webhook, signing_secret = values["register_webhook"], values["signing_secret"]
         connectors = check_values("connector_ids", connector_ids)
         groups = check_values("group_ids", group_ids)
         wanted = check_values(
@@ -132,7 +122,7 @@ class FivetranToMetaflow(VendorWebhook):
             pattern=_STATUS,
             hint="Fivetran statuses are upper case, e.g. 'SUCCESSFUL'.",
         )
-        check_register(register_webhook, ingress)
+        check_register(register_webhook, values["ingress"])
         if register_webhook and isinstance(signing_secret, SecretKeyRef):
             raise BlueprintError(
                 "signing_secret",
@@ -157,17 +147,9 @@ class FivetranToMetaflow(VendorWebhook):
             id_field=text_field("sync_id"),
             timestamp_jq=epoch_from("created"),
             filters=filters,
-            port=port,
-            ingress=ingress,
             name=name,
-            path_bytes=path_bytes,
-            signing_secret=signing_secret,
-            register_webhook=register_webhook,
-            verify_signature=verify_signature,
-            verifier_image=verifier_image,
-            rate_limit=rate_limit,
-            max_payload_size=max_payload_size,
             vendor="fivetran",
+            **options,
         )
         self.webhooks: list[FivetranWebhook] = []
         if register_webhook and self.external_url is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 from metaflow_blueprints.argo import DataFilter, EventFilters
 from metaflow_blueprints.argo.filters import Filter
@@ -25,6 +25,7 @@ from metaflow_blueprints.sources.base import (
 from metaflow_blueprints.sources.pubsub import (
     PubSubConsumer,
     PubSubConsumerProps,
+    PubSubOptions,
     message_payload,
 )
 
@@ -107,12 +108,12 @@ class GcsToMetaflow(Construct):
     :param payload: extra payload keys -> ``attributes.<name>`` / ``body.<path>``, e.g.
         ``{"md5": "body.md5Hash"}``. Must not reuse a built-in key. Default: none.
     :param filters: further sensor filters on the event data. Default: none.
-    :param subscription_id, ack_deadline_seconds, message_retention_seconds,
-        minimum_backoff_seconds, maximum_backoff_seconds, dead_letter, max_delivery_attempts,
-        project_number, kms_key_name, service_account_id, workload_identity_pool: as for
-        ``PubSubToMetaflow``.
     :param name: stem of the EventSource, Sensor and GCP resource names. Default: derived
         from the construct path.
+
+    The subscription, identity and KMS props are the
+    :class:`~metaflow_blueprints.sources.pubsub.PubSubOptions` group, as for
+    ``PubSubToMetaflow``.
 
     Attributes: ``topic``, ``topic_id``, ``storage_service_agent`` (data source),
     ``publisher`` (the agent's grant on the topic), ``notification``, ``subscription``,
@@ -136,18 +137,8 @@ class GcsToMetaflow(Construct):
         custom_attributes: Mapping[str, str] | None = None,
         payload: Mapping[str, str | PayloadField] | None = None,
         filters: EventFilters | Sequence[Filter] | None = None,
-        subscription_id: str | None = None,
-        ack_deadline_seconds: int = 60,
-        message_retention_seconds: int = 604800,
-        minimum_backoff_seconds: int = 10,
-        maximum_backoff_seconds: int = 600,
-        dead_letter: bool = True,
-        max_delivery_attempts: int = 5,
-        project_number: str | None = None,
-        kms_key_name: str | None = None,
-        service_account_id: str | None = None,
-        workload_identity_pool: str | None = None,
         name: str | None = None,
+        **options: Unpack[PubSubOptions],
     ) -> None:
         super().__init__(scope, id)
         check_event("event", event)
@@ -155,20 +146,7 @@ class GcsToMetaflow(Construct):
         _check_bucket(bucket_name)
         if bucket_project is not None:
             check_project("bucket_project", bucket_project)
-        props = PubSubConsumerProps(
-            project=project,
-            subscription_id=subscription_id,
-            ack_deadline_seconds=ack_deadline_seconds,
-            message_retention_seconds=message_retention_seconds,
-            minimum_backoff_seconds=minimum_backoff_seconds,
-            maximum_backoff_seconds=maximum_backoff_seconds,
-            dead_letter=dead_letter,
-            max_delivery_attempts=max_delivery_attempts,
-            project_number=project_number,
-            kms_key_name=kms_key_name,
-            service_account_id=service_account_id,
-            workload_identity_pool=workload_identity_pool,
-        )
+        props = PubSubConsumerProps.of(project, options)
         self.name = base_name(self, name)
         props.check(self.name, None)
         types = _check_event_types(event_types)
@@ -226,7 +204,7 @@ class GcsToMetaflow(Construct):
             "topic",
             name=self.name,
             project=project,
-            kms_key_name=kms_key_name,
+            kms_key_name=props.options["kms_key_name"],
             labels=dict(LABELS),
         )
         self.topic_id: str = self.topic.id

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 from metaflow_blueprints.argo import (
     EventFilters,
@@ -29,6 +29,7 @@ from metaflow_blueprints.sources.pubsub import (
     PUBLISH_TIME_JQ,
     PubSubConsumer,
     PubSubConsumerProps,
+    PubSubOptions,
     attribute_filters,
     message_payload,
 )
@@ -61,17 +62,13 @@ class PubSubToMetaflow(Construct):
     :param json_body: messages are JSON (``jsonBody: true``, ``body.*`` paths work; a
         non-JSON message is nacked, redelivered and finally dead-lettered). ``False`` passes
         the body base64-encoded and forbids ``body.*`` paths. Default ``True``.
-    :param subscription_id: id of the created subscription. Default ``mfb-<name>``.
-    :param ack_deadline_seconds, message_retention_seconds, minimum_backoff_seconds,
-        maximum_backoff_seconds, dead_letter, max_delivery_attempts, project_number:
-        subscription settings, see ``PubSubSubscription`` (defaults 60 s, 7 days, 10-600 s
-        backoff, dead-lettering on after 5 attempts, number read from ``google_project``).
-    :param kms_key_name: Cloud KMS key for the created topics (customer-managed encryption);
-        the Pub/Sub service agent gets encrypter/decrypter on it. Default: Google-managed.
-    :param service_account_id: id of the Google service account. Default ``mfb-<name>``.
-    :param workload_identity_pool: the GKE cluster's pool. Default ``<project>.svc.id.goog``.
     :param name: stem of the EventSource, Sensor and GCP resource names. Default: derived
         from the construct path.
+
+    The subscription, identity and KMS props (``subscription_id``, ack deadline, retention,
+    backoff, dead-lettering, ``project_number``, ``kms_key_name``, ``service_account_id``,
+    ``workload_identity_pool``) are the
+    :class:`~metaflow_blueprints.sources.pubsub.PubSubOptions` group (flat keyword arguments).
 
     Attributes: ``topic`` (the created or given ``google_pubsub_topic``; None with
     ``topic_name``), ``topic_id``, ``subscription`` (``PubSubSubscription``),
@@ -94,36 +91,13 @@ class PubSubToMetaflow(Construct):
         attributes_filter: Mapping[str, str | Sequence[str]] | None = None,
         filters: EventFilters | Sequence[Filter] | None = None,
         json_body: bool = True,
-        subscription_id: str | None = None,
-        ack_deadline_seconds: int = 60,
-        message_retention_seconds: int = 604800,
-        minimum_backoff_seconds: int = 10,
-        maximum_backoff_seconds: int = 600,
-        dead_letter: bool = True,
-        max_delivery_attempts: int = 5,
-        project_number: str | None = None,
-        kms_key_name: str | None = None,
-        service_account_id: str | None = None,
-        workload_identity_pool: str | None = None,
         name: str | None = None,
+        **options: Unpack[PubSubOptions],
     ) -> None:
         super().__init__(scope, id)
         check_event("event", event)
         check_metaflow(metaflow)
-        props = PubSubConsumerProps(
-            project=project,
-            subscription_id=subscription_id,
-            ack_deadline_seconds=ack_deadline_seconds,
-            message_retention_seconds=message_retention_seconds,
-            minimum_backoff_seconds=minimum_backoff_seconds,
-            maximum_backoff_seconds=maximum_backoff_seconds,
-            dead_letter=dead_letter,
-            max_delivery_attempts=max_delivery_attempts,
-            project_number=project_number,
-            kms_key_name=kms_key_name,
-            service_account_id=service_account_id,
-            workload_identity_pool=workload_identity_pool,
-        )
+        props = PubSubConsumerProps.of(project, options)
         self.name = base_name(self, name)
         props.check(self.name, None)
         topic_class = provider_module("google", "pubsub_topic").PubsubTopic
@@ -162,7 +136,7 @@ class PubSubToMetaflow(Construct):
                 "topic",
                 name=self.name,
                 project=project,
-                kms_key_name=kms_key_name,
+                kms_key_name=props.options["kms_key_name"],
                 labels=dict(LABELS),
             )
         self.topic_id: str = topic_id if topic_id is not None else self.topic.id

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, Unpack
 
 from metaflow_blueprints.argo import DataFilter, EventFilters, ExprFilter
 from metaflow_blueprints.argo.filters import Filter, regex_literal
 from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.identity import SqsConsumer, check_consumer
-from metaflow_blueprints.aws.queue import EventQueue
 from metaflow_blueprints.aws.s3_notifications import BucketNotifications, QueueRule
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.metaflow import PayloadField, check_event
@@ -20,12 +19,12 @@ from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
 from metaflow_blueprints.sources.base import as_filters, base_name, check_metaflow
 from metaflow_blueprints.sources.sqs import (
+    QueueOptions,
     build_sqs_source,
     check_queue_choice,
     claim_queue,
     make_queue,
     plan_sqs_bridge,
-    queue_name_of,
 )
 
 Delivery = Literal["notification", "eventbridge"]
@@ -83,19 +82,11 @@ class S3ToMetaflow(Construct):
         bucket are rejected) or ``"eventbridge"`` (S3 → EventBridge → SQS; no overlap limits;
         costs EventBridge events). Default ``"notification"``.
     :param filters: extra sensor filters on the event data. Default: none.
-    :param queue: bring your own :class:`EventQueue` (one blueprint per queue: a queue
-        another blueprint consumes is refused); the blueprint adds its
-        producer to the queue policy. Not with ``queue_arn``.
-    :param queue_arn: an existing queue you manage (its policy and key must already allow
-        the producer). Not with ``queue``.
-    :param queue_kms_key_arn: the customer-managed key of ``queue_arn`` (for the consumer's
-        ``kms:Decrypt``). Default: none (SSE-SQS or unencrypted).
-    :param encryption: for a created queue: ``"sqs_managed"``, ``"kms"`` or ``"none"``.
-        Default ``"sqs_managed"``.
-    :param kms_key_arn: customer-managed key for a created queue (with ``encryption="kms"``).
-        Default: a new key when ``encryption="kms"``.
-    :param max_receive_count: receives before a message goes to the DLQ. Default 5.
     :param name: stem of queue, role, EventSource and Sensor names. Default: from the path.
+
+    The queue props (``queue``, ``queue_arn``, ``queue_kms_key_arn``, ``encryption``,
+    ``kms_key_arn``, ``max_receive_count``) are the
+    :class:`~metaflow_blueprints.sources.sqs.QueueOptions` group (flat keyword arguments).
 
     Attributes: ``queue`` (``EventQueue`` or None), ``queue_arn``, ``queue_name``,
     ``notifications`` (the bucket's ``BucketNotifications``), ``notification`` (its
@@ -118,13 +109,8 @@ class S3ToMetaflow(Construct):
         events: Sequence[str] = ("s3:ObjectCreated:*",),
         delivery: Delivery = "notification",
         filters: EventFilters | Sequence[Filter] | None = None,
-        queue: EventQueue | None = None,
-        queue_arn: str | None = None,
-        queue_kms_key_arn: str | None = None,
-        encryption: Literal["sqs_managed", "kms", "none"] = "sqs_managed",
-        kms_key_arn: str | None = None,
-        max_receive_count: int = 5,
         name: str | None = None,
+        **queue_options: Unpack[QueueOptions],
     ) -> None:
         super().__init__(scope, id)
         # --- validate everything before creating anything --------------------------------
@@ -145,14 +131,7 @@ class S3ToMetaflow(Construct):
         eventbridge_types: list[tuple[str, str | None]] = []
         if delivery == "eventbridge":
             eventbridge_types = _eventbridge_types(events)
-        choice = check_queue_choice(
-            queue=queue,
-            queue_arn=queue_arn,
-            encryption=encryption,
-            kms_key_arn=kms_key_arn,
-            max_receive_count=max_receive_count,
-            queue_kms_key_arn=queue_kms_key_arn,
-        )
+        choice = check_queue_choice(queue_options)
         claim_queue(self, choice)
         self.name = base_name(self, name)
         event_name, bridge = plan_sqs_bridge(
@@ -175,16 +154,8 @@ class S3ToMetaflow(Construct):
         self.bucket_name = bucket_name
         self.bucket_arn = f"arn:{context.partition}:s3:::{bucket_name}"
         self.delivery = delivery
-        self.queue = make_queue(self, choice, self.name)
-        if self.queue is not None:
-            self.queue_arn: str = self.queue.arn
-            self.queue_name: str = self.queue.name
-            consumer_key = self.queue.kms_key_arn
-        else:
-            assert queue_arn is not None
-            self.queue_arn = queue_arn
-            self.queue_name = queue_name_of(queue_arn)
-            consumer_key = queue_kms_key_arn
+        target = make_queue(self, choice, self.name)
+        self.queue, self.queue_arn, self.queue_name = target.queue, target.arn, target.name
 
         self.notifications = BucketNotifications.for_bucket(self, bucket_name)
         self.notification = self.notifications.notification
@@ -233,22 +204,11 @@ class S3ToMetaflow(Construct):
             )
 
         parts = build_sqs_source(
-            self,
-            metaflow=metaflow,
-            name=self.name,
-            consumer=consumer,
-            queue_arn=self.queue_arn,
-            queue_name=self.queue_name,
-            kms_key_arn=consumer_key,
-            event_name=event_name,
-            bridge=bridge,
-            external_queue=self.queue is None,
-            queue=self.queue,
+            self, metaflow=metaflow, name=self.name, consumer=consumer, target=target,
+            event_name=event_name, bridge=bridge,
         )
-        self.identity = parts.identity
-        self.role = parts.identity.role
-        self.event_source = parts.event_source
-        self.sensor = parts.sensor
+        self.identity, self.role = parts.identity, parts.identity.role
+        self.event_source, self.sensor = parts.event_source, parts.sensor
 
 
 # --- validation -----------------------------------------------------------------------------

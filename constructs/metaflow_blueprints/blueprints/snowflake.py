@@ -22,20 +22,21 @@ object bare, as a JSON string, inside an SNS envelope or as ``{"application/json
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any, Literal
+import typing
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, Unpack
 
 from metaflow_blueprints.argo import DataFilter, EventFilters
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.aws import policies
 from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.identity import SqsConsumer, check_consumer
-from metaflow_blueprints.aws.queue import EventQueue
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.gcp.common import LABELS
 from metaflow_blueprints.metaflow import PayloadField, check_event
 from metaflow_blueprints.metaflow.bridge import Bridge
 from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.props import checked, group_defaults, pick, prop_group
 from metaflow_blueprints.runtime import Construct, Fn, is_unresolved, provider_module
 from metaflow_blueprints.snowflake import ChangeNotifierSql, check_identifier
 from metaflow_blueprints.snowflake.identifiers import token_precondition
@@ -47,13 +48,14 @@ from metaflow_blueprints.sources.base import (
     event_key,
     plan_bridge,
 )
-from metaflow_blueprints.sources.pubsub import PubSubConsumer, PubSubConsumerProps
+from metaflow_blueprints.sources.pubsub import PubSubConsumer, PubSubConsumerProps, PubSubOptions
 from metaflow_blueprints.sources.sqs import (
+    QueueChoice,
+    QueueOptions,
     build_sqs_source,
     check_queue_choice,
     make_queue,
     plan_sqs_bridge,
-    queue_name_of,
 )
 
 Cloud = Literal["aws", "gcp"]
@@ -87,6 +89,12 @@ def snowflake_name(stem: str, suffix: str) -> str:
     if is_unresolved(stem):
         return f"MFB_{Fn.upper(Fn.replace(stem, '-', '_'))}_{suffix}"
     return f"MFB_{stem}_{suffix}".upper().replace("-", "_")
+
+
+@prop_group({**group_defaults(QueueOptions), **group_defaults(PubSubOptions)})
+class SnowflakeOptions(QueueOptions, PubSubOptions, total=False):
+    """``SnowflakeToMetaflow``'s cloud props: :class:`QueueOptions` (``cloud="aws"``) and
+    :class:`PubSubOptions` (``cloud="gcp"``), flat keyword arguments."""
 
 
 class SnowflakeToMetaflow(Construct):
@@ -137,12 +145,13 @@ class SnowflakeToMetaflow(Construct):
         gets ``kms:GenerateDataKey``/``kms:Decrypt`` on it (its key policy must allow this
         account). Default: the AWS-managed ``alias/aws/sns``.
     :param filters: extra sensor filters on the event data. Default: none.
-    :param queue / queue_arn / queue_kms_key_arn / encryption / kms_key_arn /
-        max_receive_count: AWS, as for ``S3ToMetaflow``. A ``queue_arn`` queue must already
-        allow this topic to send.
-    :param kms_key_name / service_account_id / workload_identity_pool: GCP, as for
-        ``PubSubToMetaflow``.
     :param name: stem of every created name. Default: from the construct path.
+
+    AWS: the queue props are the :class:`~metaflow_blueprints.sources.sqs.QueueOptions`
+    group, as for ``S3ToMetaflow`` (a ``queue_arn`` queue must already allow this topic to
+    send). GCP: the subscription, identity and KMS props are the
+    :class:`~metaflow_blueprints.sources.pubsub.PubSubOptions` group, as for
+    ``PubSubToMetaflow``. A member of the other cloud's group is refused.
 
     Attributes: ``sql`` (:class:`ChangeNotifierSql`), ``stream``, ``procedure``, ``task``,
     ``integration``, ``grants``; AWS: ``topic``, ``topic_policy``, ``snowflake_role``,
@@ -151,6 +160,7 @@ class SnowflakeToMetaflow(Construct):
     ``identity``; both: ``event_source``, ``sensor``, ``name``.
     """
 
+    @checked
     def __init__(
         self,
         scope: Construct,
@@ -170,16 +180,8 @@ class SnowflakeToMetaflow(Construct):
         minimum_trigger_interval_seconds: int | None = None,
         topic_kms_key_arn: str | None = None,
         filters: EventFilters | Sequence[Filter] | None = None,
-        queue: EventQueue | None = None,
-        queue_arn: str | None = None,
-        queue_kms_key_arn: str | None = None,
-        encryption: Literal["sqs_managed", "kms", "none"] = "sqs_managed",
-        kms_key_arn: str | None = None,
-        max_receive_count: int = 5,
-        kms_key_name: str | None = None,
-        service_account_id: str | None = None,
-        workload_identity_pool: str | None = None,
         name: str | None = None,
+        **options: Unpack[SnowflakeOptions],
     ) -> None:
         super().__init__(scope, id)
         # --- validate everything before creating anything --------------------------------
@@ -201,17 +203,9 @@ class SnowflakeToMetaflow(Construct):
         aws_only = {
             "consumer": consumer,
             "topic_kms_key_arn": topic_kms_key_arn,
-            "queue": queue,
-            "queue_arn": queue_arn,
-            "queue_kms_key_arn": queue_kms_key_arn,
-            "kms_key_arn": kms_key_arn,
+            **_changed(QueueOptions, options),
         }
-        gcp_only = {
-            "project": project,
-            "kms_key_name": kms_key_name,
-            "service_account_id": service_account_id,
-            "workload_identity_pool": workload_identity_pool,
-        }
+        gcp_only = {"project": project, **_changed(PubSubOptions, options)}
         if cloud == "aws":
             _refuse_others(gcp_only, "cloud='gcp'")
             if consumer is None:
@@ -233,22 +227,9 @@ class SnowflakeToMetaflow(Construct):
                     "must be the ARN of a KMS key (arn:...:kms:...).",
                     "Omit it to use the AWS-managed alias/aws/sns key.",
                 )
-            choice = check_queue_choice(
-                queue=queue,
-                queue_arn=queue_arn,
-                encryption=encryption,
-                kms_key_arn=kms_key_arn,
-                max_receive_count=max_receive_count,
-                queue_kms_key_arn=queue_kms_key_arn,
-            )
+            choice = check_queue_choice(typing.cast(QueueOptions, pick(QueueOptions, options)))
         elif cloud == "gcp":
             _refuse_others(aws_only, "cloud='aws'")
-            if encryption != "sqs_managed" or max_receive_count != 5:
-                raise BlueprintError(
-                    "encryption/max_receive_count",
-                    (encryption, max_receive_count),
-                    "only apply with cloud='aws' (the SQS queue).",
-                )
             if project is None:
                 raise BlueprintError(
                     "project", None, "is required with cloud='gcp'.", "Pass the GCP project id."
@@ -277,11 +258,8 @@ class SnowflakeToMetaflow(Construct):
             )
         else:
             assert project is not None
-            pubsub_props = PubSubConsumerProps(
-                project=project,
-                kms_key_name=kms_key_name,
-                service_account_id=service_account_id,
-                workload_identity_pool=workload_identity_pool,
+            pubsub_props = PubSubConsumerProps.of(
+                project, typing.cast(PubSubOptions, pick(PubSubOptions, options))
             )
             pubsub_props.check(self.name, None)
             fields, id_field, timestamp_jq, sensor_filters = mapping
@@ -301,8 +279,7 @@ class SnowflakeToMetaflow(Construct):
         self.cloud = cloud
         if cloud == "aws":
             assert consumer is not None
-            self._build_aws(metaflow, consumer, choice, queue_arn, queue_kms_key_arn,
-                            topic_kms_key_arn, event_name, bridge)
+            self._build_aws(metaflow, consumer, choice, topic_kms_key_arn, event_name, bridge)
             # The first notification needs the publish permissions and the subscription.
             publisher_ready: list[Any] = [
                 self.snowflake_role_policy,
@@ -326,9 +303,7 @@ class SnowflakeToMetaflow(Construct):
         self,
         metaflow: MetaflowEvents,
         consumer: SqsConsumer,
-        choice: Any,
-        queue_arn: str | None,
-        queue_kms_key_arn: str | None,
+        choice: QueueChoice,
         topic_kms_key_arn: str | None,
         event_name: str,
         bridge: Bridge,
@@ -385,23 +360,16 @@ class SnowflakeToMetaflow(Construct):
                 policies.topic_policy(self.topic.arn, publisher_role_arn=self.snowflake_role.arn)
             ),
         )
-        self.queue = make_queue(self, choice, self.name)
+        target = make_queue(self, choice, self.name)
+        self.queue, self.queue_arn, self.queue_name = target.queue, target.arn, target.name
         depends: list[Any] = []
         if self.queue is not None:
-            self.queue_arn: str = self.queue.arn
-            self.queue_name: str = self.queue.name
-            consumer_key = self.queue.kms_key_arn
             self.queue.allow_service(
                 "sns.amazonaws.com", source_arn=self.topic.arn, source_account=context.account_id
             )
             depends.append(self.queue.queue_policy)
             if self.queue.kms_key is not None:
                 depends.append(self.queue.kms_key)
-        else:
-            assert queue_arn is not None
-            self.queue_arn = queue_arn
-            self.queue_name = queue_name_of(queue_arn)
-            consumer_key = queue_kms_key_arn
         subscription = provider_module("aws", "sns_topic_subscription").SnsTopicSubscription
         self.subscription: Any = subscription(
             self,
@@ -413,20 +381,12 @@ class SnowflakeToMetaflow(Construct):
             depends_on=depends or None,
         )
         parts = build_sqs_source(
-            self,
-            metaflow=metaflow,
-            name=self.name,
-            consumer=consumer,
-            queue_arn=self.queue_arn,
-            queue_name=self.queue_name,
-            kms_key_arn=consumer_key,
-            event_name=event_name,
-            bridge=bridge,
+            self, metaflow=metaflow, name=self.name, consumer=consumer, target=target,
+            event_name=event_name, bridge=bridge,
         )
         self.identity: Any = parts.identity
         self.role = parts.identity.role
-        self.event_source = parts.event_source
-        self.sensor = parts.sensor
+        self.event_source, self.sensor = parts.event_source, parts.sensor
 
     def _build_gcp(
         self, metaflow: MetaflowEvents, props: PubSubConsumerProps, event_name: str, bridge: Bridge
@@ -436,7 +396,7 @@ class SnowflakeToMetaflow(Construct):
             "topic",
             name=self.name,
             project=props.project,
-            kms_key_name=props.kms_key_name,
+            kms_key_name=props.options["kms_key_name"],
             labels=dict(LABELS),
         )
         self.integration = provider_module(
@@ -570,6 +530,12 @@ class SnowflakeToMetaflow(Construct):
         if checks:
             for resource in (self.stream, self.procedure, self.task):
                 resource.add_override("lifecycle.precondition", checks)
+
+
+def _changed(group: type, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The members of ``group`` given with a value other than their default."""
+    defaults = group_defaults(group)
+    return {k: v for k, v in pick(group, options).items() if v != defaults[k]}
 
 
 def _refuse_others(props: dict[str, Any], other: str) -> None:

@@ -256,6 +256,21 @@ def queue_outputs() -> tuple[Output, ...]:
     )
 
 
+def dead_letter_alarm_inputs() -> tuple[Input, ...]:
+    """The created queue's dead-letter alarm (``QueueSettings``): on/off and its actions."""
+    return (
+        Input("dead_letter_alarm", type="bool", default=True, nullable=False),
+        Input("dead_letter_alarm_actions", type="list(string)", default=[], nullable=False),
+    )
+
+
+def dead_letter_alarm(blueprint: Any) -> Any:
+    """The alarm exists only while ``var.dead_letter_alarm`` is true (a bool cannot switch a
+    construct in Python: the count does)."""
+    blueprint.queue.dead_letter_alarm.add_override("count", "${var.dead_letter_alarm ? 1 : 0}")
+    return blueprint
+
+
 AWS_NOTES = (
     "The consumer identity is IRSA (`SqsConsumer.irsa`); EKS Pod Identity or static keys "
     "need the construct.",
@@ -279,7 +294,9 @@ def _s3() -> ModuleSpec:
             suffix=v["suffix"],
             delivery="eventbridge",
             name=v["name"],
+            dead_letter_alarm_actions=v["dead_letter_alarm_actions"],
         )
+        dead_letter_alarm(blueprint)
         notification = blueprint.notification
         # The construct's id hashes the bucket token, whose number depends on the process.
         notification.override_logical_id("bucket_eventbridge")
@@ -340,6 +357,7 @@ def _s3() -> ModuleSpec:
                 "turns EventBridge off: set `false` when EventBridge is already enabled on the "
                 "bucket or another module instance on the same bucket manages it.",
             ),
+            *dead_letter_alarm_inputs(),
             *metaflow_inputs(),
         ),
         outputs=(
@@ -365,7 +383,7 @@ def _dynamodb() -> ModuleSpec:
     def build(stack: Any, v: Mapping[str, Any]) -> Any:
         from metaflow_blueprints.blueprints.dynamodb import DynamoDbToMetaflow
 
-        return DynamoDbToMetaflow(
+        blueprint = DynamoDbToMetaflow(
             stack,
             "dynamodb",
             metaflow=metaflow_events(stack, v),
@@ -374,7 +392,9 @@ def _dynamodb() -> ModuleSpec:
             event=v["event"],
             consumer=irsa(v),
             name=v["name"],
+            dead_letter_alarm_actions=v["dead_letter_alarm_actions"],
         )
+        return dead_letter_alarm(blueprint)
 
     return ModuleSpec(
         name="dynamodb",
@@ -408,6 +428,7 @@ def _dynamodb() -> ModuleSpec:
                 "2025-01-01T00:00:00.000",
             ),
             *irsa_inputs(),
+            *dead_letter_alarm_inputs(),
             *metaflow_inputs(),
         ),
         outputs=(
@@ -446,7 +467,7 @@ def _snowflake() -> ModuleSpec:
     def build(stack: Any, v: Mapping[str, Any]) -> Any:
         from metaflow_blueprints.blueprints.snowflake import SnowflakeToMetaflow
 
-        return SnowflakeToMetaflow(
+        blueprint = SnowflakeToMetaflow(
             stack,
             "snowflake",
             metaflow=metaflow_events(stack, v),
@@ -457,7 +478,9 @@ def _snowflake() -> ModuleSpec:
             warehouse=v["warehouse"],
             consumer=irsa(v),
             name=v["name"],
+            dead_letter_alarm_actions=v["dead_letter_alarm_actions"],
         )
+        return dead_letter_alarm(blueprint)
 
     return ModuleSpec(
         name="snowflake",
@@ -476,6 +499,7 @@ def _snowflake() -> ModuleSpec:
                 "warehouse", "Warehouse the triggered task runs on.", "MFB_NOTIFY_WH"
             ),
             *irsa_inputs(),
+            *dead_letter_alarm_inputs(),
             *metaflow_inputs(),
         ),
         outputs=(
@@ -576,9 +600,30 @@ def gcp_inputs() -> tuple[Input, ...]:
     )
 
 
+def dead_letter_alert_inputs() -> tuple[Input, ...]:
+    """The subscription's dead-letter alert policy (``SubscriptionSettings``)."""
+    return (
+        Input("dead_letter_alert", type="bool", default=True, nullable=False),
+        Input(
+            "dead_letter_notification_channels",
+            type="list(string)",
+            default=[],
+            nullable=False,
+        ),
+    )
+
+
+def dead_letter_alert(blueprint: Any) -> Any:
+    """The alert policy exists only while ``var.dead_letter_alert`` is true."""
+    policy = blueprint.subscription.dead_letter_alert
+    policy.add_override("count", "${var.dead_letter_alert ? 1 : 0}")
+    return blueprint
+
+
 def gcp_props(v: Mapping[str, Any]) -> dict[str, Any]:
     """The construct's own defaults, written as Terraform expressions over the inputs."""
     return {
+        "dead_letter_notification_channels": v["dead_letter_notification_channels"],
         "project": v["project"],
         "subscription_id": Fn.coalesce([v["subscription_id"], "mfb-" + v["name"]]),
         "service_account_id": Fn.coalesce([v["service_account_id"], "mfb-" + v["name"]]),
@@ -623,13 +668,15 @@ def _pubsub() -> ModuleSpec:
     def build(stack: Any, v: Mapping[str, Any]) -> Any:
         from metaflow_blueprints.blueprints.pubsub import PubSubToMetaflow
 
-        return PubSubToMetaflow(
-            stack,
-            "pubsub",
-            metaflow=metaflow_events(stack, v),
-            event=v["event"],
-            topic_name=v["topic_name"],
-            **gcp_props(v),
+        return dead_letter_alert(
+            PubSubToMetaflow(
+                stack,
+                "pubsub",
+                metaflow=metaflow_events(stack, v),
+                event=v["event"],
+                topic_name=v["topic_name"],
+                **gcp_props(v),
+            )
         )
 
     return ModuleSpec(
@@ -667,6 +714,7 @@ def _pubsub() -> ModuleSpec:
                 example="orders",
             ),
             *gcp_inputs()[1:],
+            *dead_letter_alert_inputs(),
             *metaflow_inputs(),
         ),
         outputs=(
@@ -688,15 +736,17 @@ def _gcs() -> ModuleSpec:
     def build(stack: Any, v: Mapping[str, Any]) -> Any:
         from metaflow_blueprints.blueprints.gcs import GcsToMetaflow
 
-        return GcsToMetaflow(
-            stack,
-            "gcs",
-            metaflow=metaflow_events(stack, v),
-            event=v["event"],
-            bucket_name=v["bucket_name"],
-            bucket_project=Fn.coalesce([v["bucket_project"], v["project"]]),
-            prefix=v["prefix"],
-            **gcp_props(v),
+        return dead_letter_alert(
+            GcsToMetaflow(
+                stack,
+                "gcs",
+                metaflow=metaflow_events(stack, v),
+                event=v["event"],
+                bucket_name=v["bucket_name"],
+                bucket_project=Fn.coalesce([v["bucket_project"], v["project"]]),
+                prefix=v["prefix"],
+                **gcp_props(v),
+            )
         )
 
     return ModuleSpec(
@@ -738,6 +788,7 @@ def _gcs() -> ModuleSpec:
                 "Default (null): every object.",
             ),
             *gcp_inputs()[1:],
+            *dead_letter_alert_inputs(),
             *metaflow_inputs(),
         ),
         outputs=(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from typing import Any
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, TypedDict, Unpack
 
 from metaflow_blueprints.checks import check_int_range
 from metaflow_blueprints.errors import BlueprintError
@@ -16,12 +17,17 @@ from metaflow_blueprints.gcp.common import (
     pubsub_service_agent,
     topic_path,
 )
+from metaflow_blueprints.props import checked, group_values, prop_group
 from metaflow_blueprints.runtime import Construct, TerraformStack, is_unresolved, provider_module
 
 PUBLISHER = "roles/pubsub.publisher"
 SUBSCRIBER = "roles/pubsub.subscriber"
 KMS_ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 _GRANTS_ID = "mfb_kms_grants"
+#: The dead-letter alert: messages waiting in the dead-letter subscription.
+DLQ_ALERT_METRIC = "pubsub.googleapis.com/subscription/num_undelivered_messages"
+DLQ_ALERT_PERIOD = 300
+_CHANNEL = re.compile(r"^projects/[^/]+/notificationChannels/[^/]+$")
 
 
 class KmsGrants(Construct):
@@ -59,6 +65,60 @@ class KmsGrants(Construct):
         return self.grants[key]
 
 
+@prop_group(
+    {
+        "ack_deadline_seconds": 60,
+        "message_retention_seconds": 604800,
+        "minimum_backoff_seconds": 10,
+        "maximum_backoff_seconds": 600,
+        "dead_letter": True,
+        "max_delivery_attempts": 5,
+        "project_number": None,
+        "kms_key_name": None,
+        "dead_letter_alert": True,
+        "dead_letter_notification_channels": (),
+    }
+)
+class SubscriptionSettings(TypedDict, total=False):
+    """The settings of a :class:`PubSubSubscription` (a prop group: flat keyword arguments).
+
+    :param ack_deadline_seconds: 10-600. Default 60.
+    :param message_retention_seconds: how long unacknowledged messages are kept,
+        600-604800. Default 604800 (7 days, the maximum).
+    :param minimum_backoff_seconds: retry policy lower bound, 0-600. Default 10.
+    :param maximum_backoff_seconds: retry policy upper bound, 0-600. Default 600.
+    :param dead_letter: create the dead-letter topic, its subscription and the service-agent
+        grants. ``False`` turns dead-lettering off (a poison message is then redelivered
+        until it expires). Default ``True``.
+    :param max_delivery_attempts: deliveries before dead-lettering, 5-100. Default 5.
+    :param project_number: number of ``project`` (names the Pub/Sub service agent).
+        Default: read with a ``google_project`` data source.
+    :param kms_key_name: Cloud KMS key (customer-managed encryption) of the created topics;
+        the Pub/Sub service agent is granted ``roles/cloudkms.cryptoKeyEncrypterDecrypter``
+        on it (``kms_grant``), which any topic encrypted with that key needs. Default:
+        Google-managed encryption, no grant.
+    :param dead_letter_alert: create a Cloud Monitoring alert policy
+        (``google_monitoring_alert_policy``) that opens an incident as soon as the
+        dead-letter subscription holds a message
+        (``pubsub.googleapis.com/subscription/num_undelivered_messages`` > 0, maximum over
+        5 minutes). ``False`` creates none. Default ``True`` (with ``dead_letter``).
+    :param dead_letter_notification_channels: notification channels of the alert policy
+        (``projects/P/notificationChannels/ID``). Default: none (incidents show in the
+        console only).
+    """
+
+    ack_deadline_seconds: int
+    message_retention_seconds: int
+    minimum_backoff_seconds: int
+    maximum_backoff_seconds: int
+    dead_letter: bool
+    max_delivery_attempts: int
+    project_number: str | None
+    kms_key_name: str | None
+    dead_letter_alert: bool
+    dead_letter_notification_channels: Sequence[str]
+
+
 class PubSubSubscription(Construct):
     """A pull subscription owned by one consumer, hardened like terraform-google-modules/pubsub.
 
@@ -72,30 +132,20 @@ class PubSubSubscription(Construct):
     :param project: project of the subscription (and of the dead-letter topic).
     :param subscription_id: the subscription's id; the dead-letter topic and its
         subscription are named ``<subscription_id>-dlq``.
-    :param ack_deadline_seconds: 10-600. Default 60.
-    :param message_retention_seconds: how long unacknowledged messages are kept,
-        600-604800. Default 604800 (7 days, the maximum).
-    :param minimum_backoff_seconds: retry policy lower bound, 0-600. Default 10.
-    :param maximum_backoff_seconds: retry policy upper bound, 0-600. Default 600.
-    :param dead_letter: create the dead-letter topic, its subscription and the service-agent
-        grants. ``False`` turns dead-lettering off (a poison message is then redelivered
-        until it expires). Default ``True``.
-    :param max_delivery_attempts: deliveries before dead-lettering, 5-100. Default 5.
-    :param project_number: number of ``project`` (names the Pub/Sub service agent).
-        Default: read with a ``google_project`` data source.
-    :param kms_key_name: Cloud KMS key (customer-managed encryption) of the dead-letter
-        topic; the Pub/Sub service agent is granted ``roles/cloudkms.cryptoKeyEncrypterDecrypter``
-        on it (``kms_grant``), which any topic encrypted with that key needs. Default:
-        Google-managed encryption, no grant.
     :param labels: extra labels. Default: ``managed-by: metaflow-blueprints`` only.
+
+    The settings (ack deadline, retention, backoff, dead-lettering, project number, KMS key)
+    are the :class:`SubscriptionSettings` group.
 
     Attributes: ``subscription`` (``google_pubsub_subscription``), ``subscription_id``,
     ``project``, ``dead_letter_topic``, ``dead_letter_subscription``,
     ``dead_letter_publisher``, ``dead_letter_subscriber`` (service-agent grants),
-    ``kms_grant``, ``project_data`` (None when ``project_number`` is given; all None when
-    not created), ``service_agent`` (the IAM member).
+    ``kms_grant``, ``dead_letter_alert`` (``google_monitoring_alert_policy``),
+    ``project_data`` (None when ``project_number`` is given; all None when not created),
+    ``service_agent`` (the IAM member).
     """
 
+    @checked
     def __init__(
         self,
         scope: Construct,
@@ -104,30 +154,19 @@ class PubSubSubscription(Construct):
         topic: str,
         project: str,
         subscription_id: str,
-        ack_deadline_seconds: int = 60,
-        message_retention_seconds: int = 604800,
-        minimum_backoff_seconds: int = 10,
-        maximum_backoff_seconds: int = 600,
-        dead_letter: bool = True,
-        max_delivery_attempts: int = 5,
-        project_number: str | None = None,
-        kms_key_name: str | None = None,
         labels: Mapping[str, str] | None = None,
+        **settings: Unpack[SubscriptionSettings],
     ) -> None:
         super().__init__(scope, id)
         topic_id = check_subscription_settings(
-            topic=topic,
-            project=project,
-            subscription_id=subscription_id,
-            ack_deadline_seconds=ack_deadline_seconds,
-            message_retention_seconds=message_retention_seconds,
-            minimum_backoff_seconds=minimum_backoff_seconds,
-            maximum_backoff_seconds=maximum_backoff_seconds,
-            dead_letter=dead_letter,
-            max_delivery_attempts=max_delivery_attempts,
-            project_number=project_number,
-            kms_key_name=kms_key_name,
+            topic=topic, project=project, subscription_id=subscription_id, **settings
         )
+        values = group_values(SubscriptionSettings, settings)
+        ack_deadline_seconds = values["ack_deadline_seconds"]
+        message_retention_seconds = values["message_retention_seconds"]
+        dead_letter = values["dead_letter"]
+        project_number = values["project_number"]
+        kms_key_name = values["kms_key_name"]
         all_labels = {**LABELS, **(labels or {})}
 
         self.project = project
@@ -138,6 +177,7 @@ class PubSubSubscription(Construct):
         self.dead_letter_publisher: Any = None
         self.dead_letter_subscriber: Any = None
         self.kms_grant: Any = None
+        self.dead_letter_alert: Any = None
         self.service_agent: str | None = None
 
         sub_mod = provider_module("google", "pubsub_subscription")
@@ -187,7 +227,7 @@ class PubSubSubscription(Construct):
             )
             dead_letter_policy = sub_mod.PubsubSubscriptionDeadLetterPolicy(
                 dead_letter_topic=self.dead_letter_topic.id,
-                max_delivery_attempts=max_delivery_attempts,
+                max_delivery_attempts=values["max_delivery_attempts"],
             )
 
         self.subscription = sub_mod.PubsubSubscription(
@@ -199,8 +239,8 @@ class PubSubSubscription(Construct):
             ack_deadline_seconds=ack_deadline_seconds,
             message_retention_duration=f"{message_retention_seconds}s",
             retry_policy=sub_mod.PubsubSubscriptionRetryPolicy(
-                minimum_backoff=f"{minimum_backoff_seconds}s",
-                maximum_backoff=f"{maximum_backoff_seconds}s",
+                minimum_backoff=f"{values['minimum_backoff_seconds']}s",
+                maximum_backoff=f"{values['maximum_backoff_seconds']}s",
             ),
             expiration_policy=sub_mod.PubsubSubscriptionExpirationPolicy(ttl=""),
             dead_letter_policy=dead_letter_policy,
@@ -216,42 +256,87 @@ class PubSubSubscription(Construct):
                 role=SUBSCRIBER,
                 member=self.service_agent,
             )
+            if values["dead_letter_alert"]:
+                self.dead_letter_alert = self._alert_policy(
+                    values["dead_letter_notification_channels"], all_labels
+                )
+
+    def _alert_policy(self, channels: Sequence[str], labels: Mapping[str, str]) -> Any:
+        """An incident while the dead-letter subscription holds undelivered messages."""
+        dead_letters = f"{self.subscription_id}-dlq"
+        policy = provider_module("google", "monitoring_alert_policy")
+        return policy.MonitoringAlertPolicy(
+            self,
+            "dead_letter_alert",
+            project=self.project,
+            display_name=f"Pub/Sub dead letters in {dead_letters}",
+            combiner="OR",
+            conditions=[
+                policy.MonitoringAlertPolicyConditions(
+                    display_name=f"{DLQ_ALERT_METRIC} > 0 on {dead_letters}",
+                    condition_threshold=policy.MonitoringAlertPolicyConditionsConditionThreshold(
+                        filter=dead_letter_filter(
+                            self.project, self.dead_letter_subscription.name
+                        ),
+                        comparison="COMPARISON_GT",
+                        threshold_value=0,
+                        duration="0s",
+                        aggregations=[
+                            policy.MonitoringAlertPolicyConditionsConditionThresholdAggregations(
+                                alignment_period=f"{DLQ_ALERT_PERIOD}s",
+                                per_series_aligner="ALIGN_MAX",
+                            )
+                        ],
+                        trigger=policy.MonitoringAlertPolicyConditionsConditionThresholdTrigger(
+                            count=1
+                        ),
+                    ),
+                )
+            ],
+            documentation=policy.MonitoringAlertPolicyDocumentation(
+                content=(
+                    f"Messages that failed every delivery attempt of subscription "
+                    f"{self.subscription_id} wait in {dead_letters}. Inspect them and "
+                    "re-publish them to the topic (docs/delivery.md)."
+                ),
+                mime_type="text/markdown",
+            ),
+            notification_channels=list(channels) or None,
+            user_labels=dict(labels),
+        )
+
+
+def dead_letter_filter(project: str, subscription: str) -> str:
+    """Cloud Monitoring filter: undelivered messages of ``subscription`` in ``project``."""
+    return (
+        f'metric.type = "{DLQ_ALERT_METRIC}" AND resource.type = "pubsub_subscription" AND '
+        f'resource.labels.project_id = "{project}" AND '
+        f'resource.labels.subscription_id = "{subscription}"'
+    )
 
 
 def check_subscription_settings(
-    *,
-    topic: str,
-    project: str,
-    subscription_id: str,
-    ack_deadline_seconds: int = 60,
-    message_retention_seconds: int = 604800,
-    minimum_backoff_seconds: int = 10,
-    maximum_backoff_seconds: int = 600,
-    dead_letter: bool = True,
-    max_delivery_attempts: int = 5,
-    project_number: str | None = None,
-    kms_key_name: str | None = None,
+    *, topic: str, project: str, subscription_id: str, **settings: Unpack[SubscriptionSettings]
 ) -> str:
     """Validate ``PubSubSubscription`` props (creates nothing); return the topic path."""
+    values = group_values(SubscriptionSettings, settings)
     check_project("project", project)
     topic_id = topic_path("topic", topic, project)
     check_resource_id("subscription_id", subscription_id)
-    check_int_range("ack_deadline_seconds", ack_deadline_seconds, 10, 600, unit=" s")
-    check_int_range("message_retention_seconds", message_retention_seconds, 600, 604800, unit=" s")
-    check_int_range("minimum_backoff_seconds", minimum_backoff_seconds, 0, 600, unit=" s")
-    check_int_range("maximum_backoff_seconds", maximum_backoff_seconds, 0, 600, unit=" s")
-    if (
-        not is_unresolved(minimum_backoff_seconds)
-        and not is_unresolved(maximum_backoff_seconds)
-        and minimum_backoff_seconds > maximum_backoff_seconds
-    ):
+    check_int_range("ack_deadline_seconds", values["ack_deadline_seconds"], 10, 600, unit=" s")
+    check_int_range(
+        "message_retention_seconds", values["message_retention_seconds"], 600, 604800, unit=" s"
+    )
+    low, high = values["minimum_backoff_seconds"], values["maximum_backoff_seconds"]
+    check_int_range("minimum_backoff_seconds", low, 0, 600, unit=" s")
+    check_int_range("maximum_backoff_seconds", high, 0, 600, unit=" s")
+    if not is_unresolved(low) and not is_unresolved(high) and low > high:
         raise BlueprintError(
-            "minimum_backoff_seconds",
-            minimum_backoff_seconds,
-            f"is above maximum_backoff_seconds={maximum_backoff_seconds}.",
+            "minimum_backoff_seconds", low, f"is above maximum_backoff_seconds={high}."
         )
-    check_int_range("max_delivery_attempts", max_delivery_attempts, 5, 100)
-    check_kms_key("kms_key_name", kms_key_name)
+    check_int_range("max_delivery_attempts", values["max_delivery_attempts"], 5, 100)
+    check_kms_key("kms_key_name", values["kms_key_name"])
+    project_number = values["project_number"]
     if project_number is not None and not is_unresolved(project_number) and not (
         isinstance(project_number, str) and project_number.isdigit()
     ):
@@ -260,6 +345,37 @@ def check_subscription_settings(
             project_number,
             "must be the project number as a string of digits.",
         )
-    if not isinstance(dead_letter, bool):
-        raise BlueprintError("dead_letter", dead_letter, "must be True or False.")
+    if not isinstance(values["dead_letter"], bool):
+        raise BlueprintError("dead_letter", values["dead_letter"], "must be True or False.")
+    _check_alert(
+        values["dead_letter"],
+        values["dead_letter_alert"],
+        values["dead_letter_notification_channels"],
+    )
     return topic_id
+
+
+def _check_alert(dead_letter: bool, alert: bool, channels: Sequence[str]) -> None:
+    if not isinstance(alert, bool):
+        raise BlueprintError("dead_letter_alert", alert, "must be True or False.")
+    if isinstance(channels, (str, bytes)) or not isinstance(channels, Sequence):
+        raise BlueprintError(
+            "dead_letter_notification_channels", channels, "must be a list of channel names."
+        )
+    for channel in () if is_unresolved(list(channels)) else channels:
+        if not isinstance(channel, str) or (
+            not is_unresolved(channel) and not _CHANNEL.fullmatch(channel)
+        ):
+            raise BlueprintError(
+                "dead_letter_notification_channels",
+                channel,
+                "is not a notification channel name.",
+                "Use projects/<project>/notificationChannels/<id> "
+                "(google_monitoring_notification_channel's id).",
+            )
+    if channels and not (alert and dead_letter):
+        raise BlueprintError(
+            "dead_letter_notification_channels",
+            list(channels),
+            "need the dead-letter alert (dead_letter=True and dead_letter_alert=True).",
+        )

@@ -5,8 +5,10 @@
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from metaflow_blueprints.argo import (
     DataFilter,
@@ -18,12 +20,17 @@ from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.gcp.common import check_account_id, check_project
 from metaflow_blueprints.gcp.identity import PubSubSubscriberIdentity
-from metaflow_blueprints.gcp.subscription import PubSubSubscription, check_subscription_settings
+from metaflow_blueprints.gcp.subscription import (
+    PubSubSubscription,
+    SubscriptionSettings,
+    check_subscription_settings,
+)
 from metaflow_blueprints.k8s.manifests import ArgoEventSource
 from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY
 from metaflow_blueprints.metaflow.payload import split_path
 from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.props import group_defaults, group_values, pick, prop_group
 from metaflow_blueprints.runtime import Construct, is_unresolved
 from metaflow_blueprints.sources.base import (
     as_payload,
@@ -114,23 +121,53 @@ def account_id_for(name: str) -> str:
     return candidate if len(candidate) >= 6 else f"{candidate}-sa"
 
 
-@dataclass
+@prop_group(
+    {
+        "subscription_id": None,
+        **group_defaults(SubscriptionSettings),
+        "service_account_id": None,
+        "workload_identity_pool": None,
+    }
+)
+class PubSubOptions(SubscriptionSettings, total=False):
+    """The Pub/Sub consumer's props (a prop group: flat keyword arguments of the Pub/Sub,
+    GCS and Snowflake blueprints), besides the :class:`SubscriptionSettings` members.
+
+    :param subscription_id: id of the created subscription (the dead-letter topic and its
+        subscription add ``-dlq``). Default ``mfb-<name>``.
+    :param service_account_id: id of the Google service account the EventSource runs as.
+        Default ``mfb-<name>``.
+    :param workload_identity_pool: the GKE cluster's pool. Default ``<project>.svc.id.goog``.
+    """
+
+    subscription_id: str | None
+    service_account_id: str | None
+    workload_identity_pool: str | None
+
+
+@dataclass(frozen=True)
 class PubSubConsumerProps:
-    """What the Pub/Sub consumer machinery needs (shared by the Pub/Sub and GCS blueprints)."""
+    """What the Pub/Sub consumer machinery needs: the project and every :class:`PubSubOptions`
+    member (given values over the group's defaults)."""
 
     project: str
-    subscription_id: str | None = None
-    ack_deadline_seconds: int = 60
-    message_retention_seconds: int = 604800
-    minimum_backoff_seconds: int = 10
-    maximum_backoff_seconds: int = 600
-    dead_letter: bool = True
-    max_delivery_attempts: int = 5
-    project_number: str | None = None
-    kms_key_name: str | None = None
-    service_account_id: str | None = None
-    workload_identity_pool: str | None = None
+    options: Mapping[str, Any]
     labels: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, project: str, options: PubSubOptions) -> PubSubConsumerProps:
+        return cls(project, group_values(PubSubOptions, options))
+
+    @property
+    def settings(self) -> SubscriptionSettings:
+        """The :class:`SubscriptionSettings` members, to forward to ``PubSubSubscription``."""
+        return typing.cast(SubscriptionSettings, pick(SubscriptionSettings, self.options))
+
+    def subscription_id_for(self, name: str) -> str:
+        return typing.cast(str, self.options["subscription_id"] or f"mfb-{name}")
+
+    def account_id_for(self, name: str) -> str:
+        return typing.cast(str, self.options["service_account_id"] or account_id_for(name))
 
     def check(self, name: str, topic: str | None) -> None:
         """Validate every setting (creates nothing), for the blueprint stem ``name``."""
@@ -138,17 +175,10 @@ class PubSubConsumerProps:
         check_subscription_settings(
             topic=topic or "placeholder-topic",
             project=self.project,
-            subscription_id=self.subscription_id or f"mfb-{name}",
-            ack_deadline_seconds=self.ack_deadline_seconds,
-            message_retention_seconds=self.message_retention_seconds,
-            minimum_backoff_seconds=self.minimum_backoff_seconds,
-            maximum_backoff_seconds=self.maximum_backoff_seconds,
-            dead_letter=self.dead_letter,
-            max_delivery_attempts=self.max_delivery_attempts,
-            project_number=self.project_number,
-            kms_key_name=self.kms_key_name,
+            subscription_id=self.subscription_id_for(name),
+            **self.settings,
         )
-        check_account_id("service_account_id", self.service_account_id or account_id_for(name))
+        check_account_id("service_account_id", self.account_id_for(name))
 
 
 class PubSubConsumer:
@@ -171,32 +201,25 @@ class PubSubConsumer:
         props: PubSubConsumerProps,
         json_body: bool,
     ) -> None:
-        self.subscription_id = props.subscription_id or f"mfb-{name}"
+        self.subscription_id = props.subscription_id_for(name)
         self.subscription = PubSubSubscription(
             scope,
             "subscription",
             topic=topic_id,
             project=props.project,
             subscription_id=self.subscription_id,
-            ack_deadline_seconds=props.ack_deadline_seconds,
-            message_retention_seconds=props.message_retention_seconds,
-            minimum_backoff_seconds=props.minimum_backoff_seconds,
-            maximum_backoff_seconds=props.maximum_backoff_seconds,
-            dead_letter=props.dead_letter,
-            max_delivery_attempts=props.max_delivery_attempts,
-            project_number=props.project_number,
-            kms_key_name=props.kms_key_name,
             labels=props.labels,
+            **props.settings,
         )
         self.identity = PubSubSubscriberIdentity(
             scope,
             "identity",
             project=props.project,
-            account_id=props.service_account_id or account_id_for(name),
+            account_id=props.account_id_for(name),
             subscription=self.subscription.subscription.name,
             namespace=metaflow.namespace,
             kubernetes_service_account=derive_name(name, "pubsub"),
-            workload_identity_pool=props.workload_identity_pool,
+            workload_identity_pool=props.options["workload_identity_pool"],
             labels=MANAGED_BY,
         )
         identity = self.identity

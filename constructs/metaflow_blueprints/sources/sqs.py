@@ -3,17 +3,19 @@ EventSource and the bridge Sensor."""
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
 
 from metaflow_blueprints.argo import EventFilters, EventSource, SqsEvent
 from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.identity import SqsConsumer, SqsConsumerIdentity, check_consumer
-from metaflow_blueprints.aws.queue import EventQueue, check_queue_args
+from metaflow_blueprints.aws.queue import EventQueue, QueueSettings, check_queue_args
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.k8s.manifests import ArgoEventSource, ArgoSensor
 from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY, Bridge
 from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.props import group_defaults, group_values, pick, prop_group
 from metaflow_blueprints.runtime import Construct, Fn, TerraformStack, is_unresolved
 from metaflow_blueprints.sources.base import add_bridge_sensor, event_key, plan_bridge
 
@@ -61,27 +63,44 @@ def claim_queue(scope: Construct, choice: QueueChoice) -> None:
     claims[key] = scope.node.path
 
 
+@prop_group(
+    {"queue": None, "queue_arn": None, "queue_kms_key_arn": None, **group_defaults(QueueSettings)}
+)
+class QueueOptions(QueueSettings, total=False):
+    """The queue props of the SQS blueprints (a prop group: flat keyword arguments): bring
+    a queue, or the settings of the one the blueprint creates (:class:`QueueSettings`).
+
+    :param queue: bring your own :class:`EventQueue` (one blueprint per queue: a queue
+        another blueprint consumes is refused); the blueprint adds its producer to the queue
+        policy. Not with ``queue_arn``. Default: the blueprint creates a queue (with a DLQ).
+    :param queue_arn: an existing queue you manage (its policy and key must already allow
+        the producer). Not with ``queue``. Default: the blueprint creates a queue.
+    :param queue_kms_key_arn: the customer-managed key of ``queue_arn`` (for the consumer's
+        ``kms:Decrypt``). Default: none (SSE-SQS or unencrypted).
+    """
+
+    queue: EventQueue | None
+    queue_arn: str | None
+    queue_kms_key_arn: str | None
+
+
 @dataclass(frozen=True)
 class QueueChoice:
     """Validated queue props: a queue to create, an EventQueue, or an existing queue ARN."""
 
     queue: EventQueue | None
     queue_arn: str | None
-    encryption: str
-    kms_key_arn: str | None
-    max_receive_count: int
+    queue_kms_key_arn: str | None
+    settings: QueueSettings
 
 
-def check_queue_choice(
-    *,
-    queue: EventQueue | None,
-    queue_arn: str | None,
-    encryption: str,
-    kms_key_arn: str | None,
-    max_receive_count: int,
-    queue_kms_key_arn: str | None = None,
-) -> QueueChoice:
+def check_queue_choice(options: QueueOptions) -> QueueChoice:
     """Validate the bring-your-own queue props (object or ARN, never both)."""
+    values = group_values(QueueOptions, options)
+    queue, queue_arn = values["queue"], values["queue_arn"]
+    queue_kms_key_arn = values["queue_kms_key_arn"]
+    settings = typing.cast(QueueSettings, pick(QueueSettings, values))
+    encryption, kms_key_arn = values["encryption"], values["kms_key_arn"]
     if queue is not None and queue_arn is not None:
         raise BlueprintError(
             "queue/queue_arn",
@@ -99,6 +118,14 @@ def check_queue_choice(
             "only apply to a queue the blueprint creates.",
             "Configure encryption on your EventQueue, or drop these props.",
         )
+    alarm, actions = values["dead_letter_alarm"], values["dead_letter_alarm_actions"]
+    if (queue is not None or queue_arn is not None) and (alarm is not True or actions):
+        raise BlueprintError(
+            "dead_letter_alarm" if alarm is not True else "dead_letter_alarm_actions",
+            alarm if alarm is not True else actions,
+            "only applies to a queue the blueprint creates.",
+            "An EventQueue has these props itself; alarm on your own queue_arn's DLQ yourself.",
+        )
     if queue_arn is not None and not is_unresolved(queue_arn):
         _queue_arn_fields(queue_arn)
     if queue_kms_key_arn is not None and queue_arn is None:
@@ -108,30 +135,31 @@ def check_queue_choice(
             "only applies with queue_arn (an existing queue).",
         )
     if queue is None and queue_arn is None:
-        check_queue_args(
-            name=None,
-            encryption=encryption,
-            kms_key_arn=kms_key_arn,
-            max_receive_count=max_receive_count,
-            dead_letter_queue=True,
-        )
-    return QueueChoice(queue, queue_arn, encryption, kms_key_arn, max_receive_count)
+        check_queue_args(name=None, dead_letter_queue=True, **settings)
+    return QueueChoice(queue, queue_arn, queue_kms_key_arn, settings)
 
 
-def make_queue(scope: Construct, choice: QueueChoice, name: str) -> EventQueue | None:
-    """The blueprint's queue: the given one, a new one (construct id ``queue``), or None."""
-    if choice.queue is not None:
-        return choice.queue
-    if choice.queue_arn is not None:
-        return None
-    return EventQueue(
-        scope,
-        "queue",
-        name=name,
-        encryption=choice.encryption,  # type: ignore[arg-type]
-        kms_key_arn=choice.kms_key_arn,
-        max_receive_count=choice.max_receive_count,
-    )
+@dataclass(frozen=True)
+class QueueTarget:
+    """The queue a blueprint's EventSource reads: ``queue`` (given or created; None for
+    ``queue_arn``), its ARN and name, and the KMS key the consumer decrypts with."""
+
+    queue: EventQueue | None
+    arn: str
+    name: str
+    kms_key_arn: str | None
+
+
+def make_queue(scope: Construct, choice: QueueChoice, name: str) -> QueueTarget:
+    """The blueprint's queue: the given one, a new one (construct id ``queue``), or the ARN."""
+    queue = choice.queue
+    if queue is None and choice.queue_arn is None:
+        queue = EventQueue(scope, "queue", name=name, **choice.settings)
+    if queue is not None:
+        return QueueTarget(queue, queue.arn, queue.name, queue.kms_key_arn)
+    assert choice.queue_arn is not None
+    arn = choice.queue_arn
+    return QueueTarget(None, arn, queue_name_of(arn), choice.queue_kms_key_arn)
 
 
 def queue_location(scope: Construct, arn: str, *, external: bool) -> tuple[str, str | None]:
@@ -181,18 +209,15 @@ def build_sqs_source(
     metaflow: MetaflowEvents,
     name: str,
     consumer: SqsConsumer,
-    queue_arn: str,
-    queue_name: str,
-    kms_key_arn: str | None,
+    target: QueueTarget,
     event_name: str,
     bridge: Bridge,
-    external_queue: bool = False,
-    queue: EventQueue | None = None,
 ) -> SqsSourceParts:
     """Identity (ids ``identity``), EventSource (``event_source``) and bridge (``sensor``).
 
-    With the blueprint's own ``queue``, the consumer role is pinned on it
-    (:meth:`EventQueue.allow_consumer`)."""
+    With the blueprint's own queue, the consumer role is pinned on it
+    (:meth:`EventQueue.allow_consumer`); an existing one (``queue_arn``) is read where its
+    ARN says."""
     check_consumer(consumer)
     namespace = metaflow.namespace
     identity = SqsConsumerIdentity(
@@ -201,15 +226,15 @@ def build_sqs_source(
         consumer=consumer,
         name=name,
         namespace=namespace,
-        queue_arn=queue_arn,
-        kms_key_arn=kms_key_arn,
+        queue_arn=target.arn,
+        kms_key_arn=target.kms_key_arn,
         labels=MANAGED_BY,
     )
-    region, account = queue_location(scope, queue_arn, external=external_queue)
-    if queue is not None and identity.role is not None:
-        queue.allow_consumer(identity.role.arn)
+    region, account = queue_location(scope, target.arn, external=target.queue is None)
+    if target.queue is not None and identity.role is not None:
+        target.queue.allow_consumer(identity.role.arn)
     sqs = SqsEvent(
-        queue=queue_name,
+        queue=target.name,
         region=region,
         queue_account_id=account,
         json_body=True,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import TypedDict, Unpack
 
 from metaflow_blueprints.argo import (
     DataFilter,
@@ -27,7 +28,7 @@ from metaflow_blueprints.blueprints.webhook import check_limits
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.ingress.ingress import WebhookIngress, expose_webhook
 from metaflow_blueprints.ingress.secret_path import SecretPath, check_byte_length
-from metaflow_blueprints.ingress.verifier import SignatureVerifier, check_image
+from metaflow_blueprints.ingress.verifier import DEFAULT_IMAGE, SignatureVerifier, check_image
 from metaflow_blueprints.k8s.manifests import ArgoEventSource
 from metaflow_blueprints.k8s.objects import KubernetesSecret
 from metaflow_blueprints.metaflow import PayloadField, check_event
@@ -35,6 +36,7 @@ from metaflow_blueprints.metaflow.bridge import MANAGED_BY
 from metaflow_blueprints.metaflow.jq import NOW
 from metaflow_blueprints.metaflow.payload import gjson_path, jq_getpath, split_path
 from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.props import group_values, prop_group
 from metaflow_blueprints.runtime import Construct, Fn, address, is_unresolved
 from metaflow_blueprints.sources.base import (
     add_bridge_sensor,
@@ -168,6 +170,57 @@ def check_verify(
     return known if verify_signature is None else bool(verify_signature)
 
 
+@prop_group(
+    {
+        "port": 12000,
+        "ingress": None,
+        "path_bytes": 32,
+        "register_webhook": False,
+        "signing_secret": None,
+        "verify_signature": None,
+        "verifier_image": DEFAULT_IMAGE,
+        "rate_limit": None,
+        "max_payload_size": None,
+    }
+)
+class VendorWebhookOptions(TypedDict, total=False):
+    """The endpoint props the vendor blueprints share (a prop group: flat keyword arguments
+    of ``DbtCloudToMetaflow`` and ``FivetranToMetaflow``).
+
+    :param port: container port of the webhook server. Default 12000.
+    :param ingress: expose the endpoint outside the cluster (needed for the vendor to call
+        it); ``WebhookIngress(allowed_source_ranges=...)`` adds a source-IP allowlist.
+        Default: in-cluster only.
+    :param path_bytes: random bytes in the URL path (at least 16). Default 32.
+    :param register_webhook: create the vendor's webhook resource pointing at the public
+        URL (its provider is declared in ``required_providers``; configure it in the stack)
+        and store its signing secret in the ``<name>-signing`` Secret. Needs ``ingress``.
+        Default False: register the ``external_url`` output by hand.
+    :param signing_secret: the webhook's signing secret: a sensitive ``TerraformVariable``
+        value (stored in Secret ``<name>-signing``) or ``SecretKeyRef`` of an existing
+        Secret. A literal string is refused: it would be written into ``cdk.tf.json``.
+        Default: none.
+    :param verify_signature: put a :class:`SignatureVerifier` in front of the EventSource
+        that checks the vendor's HMAC signature, and route the Ingress to it. Default: on
+        whenever a signing secret is known (``signing_secret`` or ``register_webhook``).
+    :param verifier_image: Python image of the verifier (pinned). Default
+        :data:`~metaflow_blueprints.ingress.verifier.DEFAULT_IMAGE`.
+    :param rate_limit: Argo trigger ``rateLimit`` of the bridge. Default: none.
+    :param max_payload_size: largest body in bytes (EventSource ``maxPayloadSize`` and the
+        verifier's 413 limit). Default: 1 MiB.
+    """
+
+    port: int
+    ingress: WebhookIngress | None
+    path_bytes: int
+    register_webhook: bool
+    signing_secret: str | SecretKeyRef | None
+    verify_signature: bool | None
+    verifier_image: str
+    rate_limit: RateLimit | None
+    max_payload_size: int | None
+
+
 class VendorWebhook(Construct):
     """Base of the vendor blueprints: secret-path EventSource, optional Ingress, bridge Sensor.
 
@@ -194,26 +247,22 @@ class VendorWebhook(Construct):
         id_field: PayloadField,
         timestamp_jq: str,
         filters: Sequence[Filter],
-        port: int,
-        ingress: WebhookIngress | None,
         name: str | None,
-        path_bytes: int,
-        signing_secret: str | SecretKeyRef | None,
-        register_webhook: bool,
-        verify_signature: bool | None,
-        verifier_image: str,
-        rate_limit: RateLimit | None,
-        max_payload_size: int | None,
+        **options: Unpack[VendorWebhookOptions],
     ) -> None:
+        values = group_values(VendorWebhookOptions, options)
+        port, ingress, rate_limit = values["port"], values["ingress"], values["rate_limit"]
+        signing_secret, register_webhook = values["signing_secret"], values["register_webhook"]
+        max_payload_size, verifier_image = values["max_payload_size"], values["verifier_image"]
         check_event("event", event)
         check_metaflow(metaflow)
         if ingress is not None and not isinstance(ingress, WebhookIngress):
             raise BlueprintError("ingress", ingress, "must be a WebhookIngress.")
         check_signing_secret(signing_secret)
-        verify = check_verify(verify_signature, signing_secret, register_webhook)
+        verify = check_verify(values["verify_signature"], signing_secret, register_webhook)
         check_limits(rate_limit, max_payload_size)
         check_image(verifier_image)
-        check_byte_length("path_bytes", path_bytes)
+        check_byte_length("path_bytes", values["path_bytes"])
         # Constructing the argo objects validates port and names before anything is created.
         WebhookEvent(endpoint="/placeholder", port=port)
         super().__init__(scope, id)
@@ -233,7 +282,9 @@ class VendorWebhook(Construct):
             filters=EventFilters.all(filters),
             rate_limit=rate_limit,
         )
-        self.secret_path = SecretPath(self, "path", prefix=f"/{self.name}", byte_length=path_bytes)
+        self.secret_path = SecretPath(
+            self, "path", prefix=f"/{self.name}", byte_length=values["path_bytes"]
+        )
         path = self.secret_path.path
 
         self.signing_secret: KubernetesSecret | None = None
