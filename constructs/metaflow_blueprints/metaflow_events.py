@@ -37,6 +37,7 @@ class MetaflowEvents(Construct):
         ``http://argo-events-webhook-eventsource-svc.<namespace>:12000/metaflow-event``.
     :param webhook_auth_secret: existing Secret key (in ``namespace``) holding the complete
         ``Authorization`` header value, ``Bearer <token>``, for a webhook with ``authSecret``.
+        Default: none.
     :param webhook_auth_token: the bearer token as a Terraform value (a sensitive
         ``TerraformVariable``); a Secret holding ``Bearer <token>`` is created. A literal
         string is refused (it would be written into ``cdk.tf.json``). Not with
@@ -45,11 +46,11 @@ class MetaflowEvents(Construct):
         every 30 s (+0-10 % jitter), 121 attempts, so at least 3600 s before the event
         becomes a dead letter. Not with ``retry_window_seconds``.
     :param retry_window_seconds: shorthand for a flat retry every 30 s lasting at least
-        this long (60-604800). Not with ``retry``.
+        this long (60-604800). Not with ``retry``. Default: none (``retry`` applies).
     :param timeout_seconds: per-request timeout of the POST. Default 10.
 
-    Attributes: ``target`` (what bridges render against), ``auth_secret`` (the created
-    ``KubernetesSecret`` or None), ``dead_letters`` (the ``ConfigMapWriter``) and
+    Attributes: ``namespace``, ``target`` (what bridges render against), ``auth_secret``
+    (the created ``KubernetesSecret`` or None), ``dead_letters`` (the ``ConfigMapWriter``) and
     ``sensor_dependencies`` (resources every bridge Sensor waits for).
     """
 
@@ -141,6 +142,11 @@ class MetaflowEvents(Construct):
 
         When ``scope`` is in another stack, that stack gets a dependency on the platform's
         stack, so ``cdktf deploy '*'`` deploys the platform first.
+
+        :param platform: the ``MetaflowEventsSetup`` (in this stack or another).
+        :param retry: as for the constructor. Default ``BRIDGE_RETRY``.
+        :param retry_window_seconds: as for the constructor. Default: none.
+        :param timeout_seconds: per-request timeout of the POST. Default 10.
         """
         own, theirs = TerraformStack.of(scope), TerraformStack.of(platform)
         if own is not theirs:

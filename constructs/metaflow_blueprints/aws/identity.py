@@ -37,8 +37,12 @@ class SqsConsumer:
     @staticmethod
     @checked
     def irsa(oidc_provider_arn: str, issuer: str) -> SqsConsumer:
-        """IRSA: ``oidc_provider_arn`` of the cluster's IAM OIDC provider and its ``issuer``
-        URL (``https://oidc.eks.<region>.amazonaws.com/id/<ID>``)."""
+        """IRSA: IAM roles for service accounts.
+
+        :param oidc_provider_arn: ARN of the cluster's IAM OIDC provider.
+        :param issuer: its issuer URL (``https://oidc.eks.<region>.amazonaws.com/id/<ID>``;
+            ``https://`` optional).
+        """
         if not is_placeholder(oidc_provider_arn) and ":oidc-provider/" not in oidc_provider_arn:
             raise BlueprintError(
                 "oidc_provider_arn",
@@ -62,7 +66,10 @@ class SqsConsumer:
     @staticmethod
     @checked
     def pod_identity(*, cluster_name: str) -> SqsConsumer:
-        """EKS Pod Identity on cluster ``cluster_name`` (needs the Pod Identity agent add-on)."""
+        """EKS Pod Identity (needs the Pod Identity agent add-on).
+
+        :param cluster_name: the EKS cluster the association is made on.
+        """
         if not cluster_name:
             raise BlueprintError("cluster_name", cluster_name, "is required for pod identity.")
         if not is_placeholder(cluster_name) and not EKS_CLUSTER_NAME.fullmatch(cluster_name):
@@ -81,6 +88,9 @@ class SqsConsumer:
 
         Not recommended: the keys' IAM user must be granted the queue permissions outside
         this library.
+
+        :param access_key: Secret key holding the access key id.
+        :param secret_key: Secret key holding the secret access key.
         """
         if not isinstance(access_key, SecretKeyRef) or not isinstance(secret_key, SecretKeyRef):
             raise BlueprintError(

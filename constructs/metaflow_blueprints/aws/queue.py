@@ -167,8 +167,9 @@ class EventQueue(Construct):
         every other principal. Default True; False leaves it to IAM.
     :param consumer_admin_principals: IAM principal ARNs still allowed to receive/delete on
         a pinned queue (an operator role, a replay tool). Default: none.
-    :param visibility_timeout_seconds: default 120 (what the Argo SQS source asks for).
-    :param message_retention_seconds: default 4 days; the DLQ keeps messages 14 days.
+    :param visibility_timeout_seconds: Default 120 (what the Argo SQS source asks for).
+    :param message_retention_seconds: Default 345600 (4 days); the DLQ keeps messages 14
+        days.
 
     Encryption and ``max_receive_count`` are the :class:`QueueSettings` group.
 
@@ -177,7 +178,8 @@ class EventQueue(Construct):
     ``redrive_policy``, ``redrive_allow_policy``, ``queue_policy``, ``dlq_policy``,
     ``kms_key`` (a created key, or None), ``arn``, ``name``, ``url``, ``kms_key_arn``
     (or None), ``dead_letter_arn`` (or None), ``dead_letter_alarm``
-    (``aws_cloudwatch_metric_alarm`` or None), ``policy_document`` (the queue policy dict).
+    (``aws_cloudwatch_metric_alarm`` or None), ``enforce_tls``, ``pin_consumers``,
+    ``consumer_admins`` (the props as given), ``policy_document`` (the queue policy dict).
     """
 
     @checked

@@ -68,9 +68,10 @@ class DbtCloudToMetaflow(VendorWebhook):
     only passes ``eventType == "job.run.completed"`` from ``account_id`` with a status in
     ``statuses`` (and the given jobs/environments), all anchored exact string matches, and
     posts ``account_id``, ``project_id``, ``environment_id``, ``job_id``, ``job_name``,
-    ``run_id``, ``run_status``, ``run_started_at``, ``run_finished_at`` (strings; the last
-    three null when absent). The event ``id`` is the run id, so dbt's retries of one
-    delivery are recognisable; ``timestamp`` is the webhook's ``timestamp``.
+    ``run_id``, ``run_status``, ``run_started_at``, ``run_finished_at`` (strings;
+    ``job_name`` and the times are left out when absent). The event ``id`` is the run id,
+    so dbt's retries of one delivery are recognisable; ``timestamp`` is the webhook's
+    ``timestamp``.
 
     :param metaflow: the cluster's Metaflow setup (namespace, bus, webhook).
     :param event: Metaflow event name, e.g. ``"dbt.job.completed"``.
@@ -100,7 +101,8 @@ class DbtCloudToMetaflow(VendorWebhook):
     :class:`~metaflow_blueprints.sources.vendor_webhook.VendorWebhookOptions` group (flat
     keyword arguments); the entries above say what they mean for this vendor.
 
-    Attributes: ``event_source``, ``sensor``, ``secret_path``, ``ingress`` (or None),
+    Attributes: ``name``, ``namespace``, ``verifier`` (or None), ``signing_secret_ref``,
+    ``event_source``, ``sensor``, ``secret_path``, ``ingress`` (or None),
     ``signing_secret`` (or None), ``webhook`` (``DbtCloudWebhook`` or None), ``url`` and
     ``external_url`` (sensitive Terraform expressions; outputs ``url``/``external_url`` are
     sensitive).

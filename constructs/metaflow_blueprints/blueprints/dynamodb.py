@@ -57,7 +57,8 @@ class DynamoDbToMetaflow(Construct):
     Payload of the Metaflow event: ``table``, ``event_name`` (``INSERT``/``MODIFY``/
     ``REMOVE``), each key named in ``keys`` (the attribute's value as a string: ``S``,
     ``N`` and ``B`` values), ``sequence_number``, ``approximate_creation_time`` (ISO 8601,
-    UTC); ``id`` is the record's ``eventID`` and ``timestamp`` its creation time.
+    UTC; both left out when the record lacks them); ``id`` is the record's ``eventID`` and
+    ``timestamp`` its creation time.
 
     :param metaflow: the cluster's Metaflow setup.
     :param table_name: an existing table with streams enabled.
@@ -84,8 +85,9 @@ class DynamoDbToMetaflow(Construct):
     ``pipe_dead_letter_arn``.
 
     Attributes: ``queue`` (or None), ``queue_arn``, ``queue_name``, ``pipe``,
-    ``pipe_role``, ``pipe_role_policy``, ``stream_arn``, ``table`` (the data source or
-    None), ``identity``, ``role``, ``event_source``, ``sensor``, ``name``.
+    ``pipe_role``, ``pipe_role_policy``, ``pipe_policy_document`` (its policy dict),
+    ``stream_arn``, ``table_name``, ``table`` (the data source or None), ``identity``,
+    ``role``, ``event_source``, ``sensor``, ``name``.
     """
 
     @checked

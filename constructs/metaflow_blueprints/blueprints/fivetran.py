@@ -61,8 +61,9 @@ class FivetranToMetaflow(VendorWebhook):
     given connectors/groups), all anchored exact matches: ``test`` events and failed syncs
     start nothing by default. It posts ``connector_id``, ``connector_name``,
     ``connector_type``, ``group_id`` (``destination_group_id``, else the older
-    ``group_id``), ``sync_id``, ``status``, ``created``; the event ``id`` is the
-    ``sync_id`` and ``timestamp`` is ``created``.
+    ``group_id``), ``sync_id``, ``status``, ``created`` (the names, type, group and
+    ``created`` are left out when absent); the event ``id`` is the ``sync_id`` and
+    ``timestamp`` is ``created``.
 
     :param metaflow: the cluster's Metaflow setup (namespace, bus, webhook).
     :param event: Metaflow event name, e.g. ``"fivetran.sync.succeeded"``.
@@ -93,7 +94,8 @@ class FivetranToMetaflow(VendorWebhook):
     :class:`~metaflow_blueprints.sources.vendor_webhook.VendorWebhookOptions` group (flat
     keyword arguments); the entries above say what they mean for this vendor.
 
-    Attributes: ``event_source``, ``sensor``, ``secret_path``, ``ingress`` (or None),
+    Attributes: ``name``, ``namespace``, ``verifier`` (or None), ``signing_secret_ref``,
+    ``event_source``, ``sensor``, ``secret_path``, ``ingress`` (or None),
     ``signing_secret`` (or None), ``webhooks`` (list of ``FivetranWebhook``), ``url`` and
     ``external_url`` (sensitive Terraform expressions; outputs are sensitive).
     """

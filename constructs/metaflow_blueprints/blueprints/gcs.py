@@ -87,7 +87,7 @@ class GcsToMetaflow(Construct):
     in the Sensor (anchored), so a shared or hand-edited notification cannot widen them.
 
     Payload: ``bucket``, ``object_name`` (not URL-encoded), ``generation`` (string),
-    ``size`` (integer bytes, null if absent), ``content_type`` (null if absent),
+    ``size`` (integer bytes; left out if absent), ``content_type`` (left out if absent),
     ``event_type``, ``event_time`` (RFC 3339); ``id`` = ``<bucket>/<object>#<generation>``;
     ``timestamp`` = ``event_time`` in epoch seconds.
 

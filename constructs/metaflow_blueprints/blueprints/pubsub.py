@@ -49,7 +49,8 @@ class PubSubToMetaflow(Construct):
     :param metaflow: the cluster's Metaflow setup (namespace, bus, webhook).
     :param event: Metaflow event name, e.g. ``"orders.created"``.
     :param project: project of the subscription, the created topic and service account.
-    :param topic: an existing ``google_pubsub_topic`` construct to subscribe to.
+    :param topic: an existing ``google_pubsub_topic`` construct to subscribe to. Not with
+        ``topic_name``. Default: none.
     :param topic_name: an existing topic by id (in ``project``) or ``projects/P/topics/T``.
         Not with ``topic``. Default (neither): a topic named ``<name>`` is created.
     :param payload: payload keys -> ``attributes.<name>`` or ``body.<dotted.path>``, e.g.

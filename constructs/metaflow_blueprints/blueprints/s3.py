@@ -67,8 +67,9 @@ class S3ToMetaflow(Construct):
     ``event_name`` (``ObjectCreated:Put`` for notifications, the detail-type ``Object
     Created`` for EventBridge), ``event_time``, ``region``; ``id`` is
     ``s3://<bucket>/<key>#<sequencer>`` so redeliveries are recognisable and ``timestamp``
-    is the S3 event time. Missing values (e.g. ``version_id`` on unversioned buckets) are
-    ``null``.
+    is the S3 event time. Optional values that are missing (``version_id`` on an unversioned
+    bucket, ``size`` of a delete) are left out of the payload, so the flow's ``Parameter``
+    default applies.
 
     :param metaflow: the cluster's Metaflow setup.
     :param bucket_name: an existing bucket (name, not ARN).
@@ -88,7 +89,8 @@ class S3ToMetaflow(Construct):
     ``kms_key_arn``, ``max_receive_count``) are the
     :class:`~metaflow_blueprints.sources.sqs.QueueOptions` group (flat keyword arguments).
 
-    Attributes: ``queue`` (``EventQueue`` or None), ``queue_arn``, ``queue_name``,
+    Attributes: ``bucket_name``, ``bucket_arn``, ``delivery``, ``queue`` (``EventQueue`` or
+    None), ``queue_arn``, ``queue_name``,
     ``notifications`` (the bucket's ``BucketNotifications``), ``notification`` (its
     ``aws_s3_bucket_notification``), ``rule`` / ``target`` (EventBridge, or None),
     ``identity``, ``role`` (or None), ``event_source``, ``sensor``, ``name``.

@@ -116,7 +116,7 @@ class SnowflakeToMetaflow(Construct):
 
     Payload of the Metaflow event: ``database``, ``schema``, ``table``, ``batch_id``,
     ``inserted``, ``updated``, ``deleted``, ``changes`` (their sum), ``window_start`` /
-    ``window_end`` (ISO 8601 UTC; ``window_start`` is null for the first batch), and with
+    ``window_end`` (ISO 8601 UTC; ``window_start`` is left out for the first batch), and with
     ``range_column`` also ``range_column``, ``range_min``, ``range_max``; ``id`` is the
     ``batch_id`` (the same for every delivery of a notification) and ``timestamp`` the
     window end. Messages without a batch id, with zero changes, or for another table start
@@ -124,14 +124,18 @@ class SnowflakeToMetaflow(Construct):
 
     :param metaflow: the cluster's Metaflow setup.
     :param event: Metaflow event name, e.g. ``"snowflake.orders.changed"``.
-    :param database, schema, table: the table to watch, as Snowflake stores the names
+    :param database: database of the table to watch, as Snowflake stores the name
         (unquoted names are upper-case); letters, digits, ``_`` and ``$`` only.
+    :param schema: schema of the table, spelled the same way.
+    :param table: the table to watch, spelled the same way.
     :param warehouse: the warehouse the task runs on (the provider 2.11 task resource has no
         ``TARGET_COMPLETION_INTERVAL``, so serverless triggered tasks are not offered).
     :param cloud: ``"aws"`` (Snowflake account on AWS; SNS) or ``"gcp"`` (account on GCP;
         Pub/Sub). Default ``"aws"``.
-    :param consumer: AWS only, required: how the SQS EventSource authenticates.
-    :param project: GCP only, required: project of the topic, subscription and account.
+    :param consumer: AWS only, required there: how the SQS EventSource authenticates.
+        Default: none (refused with ``cloud="aws"``).
+    :param project: GCP only, required there: project of the topic, subscription and
+        account. Default: none (refused with ``cloud="gcp"``).
     :param range_column: a column whose min and max over the inserted/updated rows go into
         the summary (e.g. ``UPDATED_AT``). Default: none.
     :param owner_role: an account role to grant ``EXECUTE TASK`` on the account and
@@ -157,7 +161,7 @@ class SnowflakeToMetaflow(Construct):
     ``integration``, ``grants``; AWS: ``topic``, ``topic_policy``, ``snowflake_role``,
     ``snowflake_role_policy``, ``subscription``, ``queue`` (or None), ``queue_arn``,
     ``queue_name``, ``identity``, ``role``; GCP: ``topic``, ``publisher``, ``subscription``,
-    ``identity``; both: ``event_source``, ``sensor``, ``name``.
+    ``identity``; both: ``cloud``, ``event_source``, ``sensor``, ``name``.
     """
 
     @checked

@@ -86,6 +86,7 @@ class WebhookToMetaflow(Construct):
     :param auth: ``"bearer"`` demands ``Authorization: Bearer <token>``; ``None`` turns
         authentication off (only behind another authenticating proxy). Default ``"bearer"``.
     :param auth_secret: bring your own token Secret key instead of a generated one.
+        Default: a generated token (``token``).
     :param ingress: expose the endpoint outside the cluster. Default: in-cluster only.
     :param allow_unauthenticated: with ``auth=None`` and an ``ingress``, the endpoint is
         public and anyone can start flows: refused unless this is True (say so when an
@@ -96,7 +97,7 @@ class WebhookToMetaflow(Construct):
         (``maxPayloadSize``). Default: Argo's (1 MiB).
     :param name: stem of the EventSource and Sensor names. Default: derived from the path.
 
-    Attributes: ``event_source``, ``sensor``, ``token`` (or None), ``ingress`` (or None),
+    Attributes: ``name``, ``event_source``, ``sensor``, ``token`` (or None), ``ingress`` (or None),
     ``url`` (in-cluster), ``external_url`` (or None), ``auth_secret`` (``SecretKeyRef`` or
     None).
     """

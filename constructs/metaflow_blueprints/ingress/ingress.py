@@ -76,10 +76,11 @@ class WebhookIngress:
     """How to expose a webhook: host, TLS, class, allowlist and limits.
 
     :param host: public DNS host name, e.g. ``hooks.example.com``.
-    :param tls: ``True`` (default): the Ingress serves TLS for ``host`` and the URL is
+    :param tls: ``True``: the Ingress serves TLS for ``host`` and the URL is
         ``https://``. ``"upstream"``: TLS ends in front of the Ingress (a load balancer or
         CDN); no TLS block is written and the URL is still ``https://``. ``False``: plain
         HTTP, an explicit opt-out (tokens and secret paths cross the network in clear).
+        Default ``True``.
     :param tls_secret_name: Secret with the certificate for ``host`` (only with
         ``tls=True``). Default: the controller's default certificate (cert-manager users
         set the issuer in ``annotations``).
@@ -95,7 +96,9 @@ class WebhookIngress:
         the ALB has no such annotation: use AWS WAF). Default: no limit.
     :param max_body_bytes: largest request body the controller accepts (ingress-nginx
         ``proxy-body-size``). Default: the controller's (1 MiB for ingress-nginx).
-    :param annotations: extra Ingress annotations (e.g. cert-manager issuer).
+    :param annotations: extra Ingress annotations (e.g. cert-manager issuer). Default: none.
+
+    Attributes: ``scheme`` (``https`` unless ``tls=False``), besides the props above.
     """
 
     host: str

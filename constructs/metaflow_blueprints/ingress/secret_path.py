@@ -54,7 +54,8 @@ class SecretPath(Construct):
     :param byte_length: random bytes, at least 16 (128 bits). Default 32 (256 bits, 64 hex
         characters).
 
-    Attributes: ``random_id`` (the ``random_id`` resource: replace it to rotate the path),
+    Attributes: ``prefix``, ``byte_length``, ``random_id`` (the ``random_id`` resource:
+    replace it to rotate the path),
     ``secret`` (its hex value wrapped in ``sensitive()``), ``path`` (``prefix + "/" +
     secret``, a Terraform expression that Terraform treats as sensitive).
     """

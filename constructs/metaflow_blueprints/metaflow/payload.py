@@ -56,11 +56,14 @@ def jq_getpath(parts: Sequence[str | int]) -> str:
 
 @dataclass(frozen=True)
 class PayloadField:
-    """One payload value: a jq expression over the event data.
+    """One payload value: a jq expression over the event data (build it with
+    :meth:`path`, :meth:`constant` or :meth:`expression`).
 
-    ``requires`` lists gjson paths that must exist for the event to start a flow (they
-    become sensor filters); a field without them is optional and yields ``default`` (JSON
-    ``null`` unless given) when its source is missing.
+    :param jq: the jq expression, evaluated on the event data by the bridge.
+    :param requires: gjson paths that must exist for the event to start a flow (they
+        become sensor filters). Default: none, the field is optional: a missing source
+        yields null, which the bridge leaves out of the payload (or ``default`` of
+        :meth:`path`).
     """
 
     jq: str
@@ -68,7 +71,13 @@ class PayloadField:
 
     @staticmethod
     def path(path: str, *, root: Sequence[str | int] = (), default: Any = _MISSING) -> PayloadField:
-        """The value at dotted ``path`` below ``root``; required unless ``default`` is given."""
+        """The value at dotted ``path`` below ``root``; required unless ``default`` is given.
+
+        :param path: dotted path, e.g. ``"order.id"`` (``\\.`` escapes a dot in a key).
+        :param root: path elements in front of ``path``, e.g. ``["body"]``. Default: none.
+        :param default: value when the path is missing (the event still starts the flows);
+            ``None`` leaves the key out. Default: none, the path is required.
+        """
         parts = [*root, *split_path(path)]
         getter = jq_getpath(parts)
         if default is _MISSING:
@@ -78,12 +87,20 @@ class PayloadField:
 
     @staticmethod
     def constant(value: Any) -> PayloadField:
-        """A fixed JSON value."""
+        """A fixed JSON value.
+
+        :param value: a JSON value (strings, numbers, booleans, null, lists, objects).
+        """
         return PayloadField(f"({_json_literal('PayloadField.constant', value)})")
 
     @staticmethod
     def expression(jq: str, *, requires: Sequence[str] = ()) -> PayloadField:
-        """A raw jq expression over the event data (advanced)."""
+        """A raw jq expression over the event data (advanced).
+
+        :param jq: the expression.
+        :param requires: gjson paths that must exist for the event to start a flow.
+            Default: none.
+        """
         if not jq.strip():
             raise BlueprintError("PayloadField.jq", jq, "must not be empty.")
         return PayloadField(f"({jq})", tuple(requires))

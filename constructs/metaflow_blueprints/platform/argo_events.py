@@ -93,7 +93,8 @@ class ArgoEventsPlatform(Construct):
         always kept on uninstall (``crds.keep``), so deleting the release never deletes
         every EventSource and Sensor in the cluster.
     :param values: extra chart values, deep-merged over ours. Every key must exist in the
-        chart's ``values.yaml`` at the pinned version, else ``BlueprintError``.
+        chart's ``values.yaml`` at the pinned version, else ``BlueprintError``. Default:
+        none (ours only).
     :param release_name: Helm release name. Default ``"argo-events"``.
 
     Attributes: ``release`` (the ``helm_release``), ``namespace``, ``namespaced``,

@@ -94,7 +94,7 @@ class MetaflowEventsSetup(Construct):
     """Metaflow's Argo Events objects, in one namespace.
 
     :param platform: the ``ArgoEventsPlatform`` to install into (its release goes first;
-        ``namespace`` defaults to its namespace). None: Argo Events exists already.
+        ``namespace`` defaults to its namespace). Default None: Argo Events exists already.
     :param namespace: namespace of the bus, the webhook, the service account and every
         sensor (``METAFLOW_ARGO_EVENTS_SENSOR_NAMESPACE``). Default: the platform's; with
         a namespaced platform it must be the platform's.

@@ -59,7 +59,8 @@ _ID = re.compile(r"^[A-Za-z0-9_.:-]+$")
 def text_field(path: str, *, required: bool = True) -> PayloadField:
     """The value at ``body.<path>`` as a string (numbers become their JSON text).
 
-    Required fields drop the request when the path is missing; optional ones yield null.
+    Required fields drop the request when the path is missing; optional ones yield null,
+    which the bridge leaves out of the payload.
     """
     parts = ["body", *split_path(path)]
     expr = f"{jq_getpath(parts)} | if . == null then null else tostring end"
@@ -230,7 +231,9 @@ class VendorWebhook(Construct):
     optional Ingress [``ingress``] and the sensitive outputs [``url``, ``external_url``].
 
     Attributes: ``name``, ``namespace``, ``secret_path``, ``event_source``, ``sensor``,
-    ``ingress`` (or None), ``signing_secret`` (``KubernetesSecret`` or None), ``url`` and
+    ``ingress`` (or None), ``signing_secret`` (``KubernetesSecret`` or None),
+    ``signing_secret_ref`` (the Secret key the verifier mounts, or None), ``verifier``
+    (``SignatureVerifier`` or None), ``url`` and
     ``external_url`` (Terraform expressions holding the secret path; keep them out of plain
     outputs).
     """
