@@ -12,7 +12,7 @@ from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.policies import ServiceProducer
 from metaflow_blueprints.checks import check_int_range
 from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.props import checked, group_values, prop_group
+from metaflow_blueprints.props import check_each, checked, group_values, prop_group
 from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
 
 Encryption = Literal["sqs_managed", "kms", "none"]
@@ -134,19 +134,14 @@ def check_alarm(alarm: bool, actions: Sequence[str], dead_letter_queue: bool = T
     """``dead_letter_alarm_actions`` are alarm action ARNs, for an alarm that exists."""
     if not isinstance(alarm, bool):
         raise BlueprintError("dead_letter_alarm", alarm, "must be True or False.")
-    if isinstance(actions, (str, bytes)) or not isinstance(actions, Sequence):
-        raise BlueprintError(
-            "dead_letter_alarm_actions", actions, "must be a list of ARNs, e.g. [topic.arn]."
-        )
-    for arn in () if is_unresolved(list(actions)) else actions:
-        if not isinstance(arn, str) or (not is_unresolved(arn) and not _ALARM_ACTION.match(arn)):
-            raise BlueprintError(
-                "dead_letter_alarm_actions",
-                arn,
-                "is not a CloudWatch alarm action ARN.",
-                "Use an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>), a Lambda "
-                "function ARN, an Auto Scaling policy ARN or an EC2/SSM action ARN.",
-            )
+    check_each(
+        "dead_letter_alarm_actions",
+        actions,
+        _ALARM_ACTION,
+        "is not a CloudWatch alarm action ARN.",
+        "Use an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>), a Lambda function "
+        "ARN, an Auto Scaling policy ARN or an EC2/SSM action ARN.",
+    )
     if actions and not (alarm and dead_letter_queue):
         raise BlueprintError(
             "dead_letter_alarm_actions",

@@ -15,7 +15,6 @@ from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, address, is_unresolved, provider_module
 from metaflow_blueprints.sources.base import (
-    add_bridge_sensor,
     as_filters,
     base_name,
     check_metaflow,
@@ -234,23 +233,14 @@ class GcsToMetaflow(Construct):
             depends_on=[self.publisher],
         )
         consumer = PubSubConsumer(
-            self,
-            metaflow=metaflow,
-            name=self.name,
-            event_name=event_name,
-            topic_id=self.topic_id,
-            props=props,
+            self, metaflow=metaflow, bridge=bridge, topic_id=self.topic_id, props=props,
             json_body=True,
         )
         if consumer.subscription.kms_grant is not None:
             self.topic.depends_on = [address(consumer.subscription.kms_grant)]
-        self.subscription = consumer.subscription
-        self.subscription_id = consumer.subscription_id
-        self.identity = consumer.identity
-        self.event_source = consumer.event_source
-        self.sensor = add_bridge_sensor(
-            self, metaflow=metaflow, bridge=bridge, event_source=self.event_source
-        )
+        self.subscription, self.subscription_id = consumer.subscription, consumer.subscription_id
+        self.identity, self.event_source = consumer.identity, consumer.event_source
+        self.sensor = consumer.sensor
 
 
 def _check_bucket(bucket: str) -> None:

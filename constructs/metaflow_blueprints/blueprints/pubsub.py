@@ -18,7 +18,6 @@ from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, address, provider_module
 from metaflow_blueprints.sources.base import (
-    add_bridge_sensor,
     as_filters,
     base_name,
     check_metaflow,
@@ -142,20 +141,11 @@ class PubSubToMetaflow(Construct):
             )
         self.topic_id: str = topic_id if topic_id is not None else self.topic.id
         consumer = PubSubConsumer(
-            self,
-            metaflow=metaflow,
-            name=self.name,
-            event_name=event_name,
-            topic_id=self.topic_id,
-            props=props,
+            self, metaflow=metaflow, bridge=bridge, topic_id=self.topic_id, props=props,
             json_body=json_body,
         )
         if self.topic is not None and topic is None and consumer.subscription.kms_grant:
             self.topic.depends_on = [address(consumer.subscription.kms_grant)]
-        self.subscription = consumer.subscription
-        self.subscription_id = consumer.subscription_id
-        self.identity = consumer.identity
-        self.event_source = consumer.event_source
-        self.sensor = add_bridge_sensor(
-            self, metaflow=metaflow, bridge=bridge, event_source=self.event_source
-        )
+        self.subscription, self.subscription_id = consumer.subscription, consumer.subscription_id
+        self.identity, self.event_source = consumer.identity, consumer.event_source
+        self.sensor = consumer.sensor

@@ -41,7 +41,6 @@ from metaflow_blueprints.runtime import Construct, Fn, is_unresolved, provider_m
 from metaflow_blueprints.snowflake import ChangeNotifierSql, check_identifier
 from metaflow_blueprints.snowflake.identifiers import token_precondition
 from metaflow_blueprints.sources.base import (
-    add_bridge_sensor,
     as_filters,
     base_name,
     check_metaflow,
@@ -292,7 +291,7 @@ class SnowflakeToMetaflow(Construct):
             ]
         else:
             assert pubsub_props is not None
-            self._build_gcp(metaflow, pubsub_props, event_name, bridge)
+            self._build_gcp(metaflow, pubsub_props, bridge)
             publisher_ready = [self.publisher, self.subscription.subscription]
         self._build_snowflake(
             warehouse=warehouse,
@@ -323,19 +322,8 @@ class SnowflakeToMetaflow(Construct):
             name=self.name,
             kms_master_key_id=topic_kms_key_arn or AWS_MANAGED_SNS_KEY,
         )
-        self.integration = provider_module(
-            "snowflake", "notification_integration"
-        ).NotificationIntegration(
-            self,
-            "integration",
-            name=self.sql.integration,
-            type="QUEUE",
-            direction="OUTBOUND",
-            notification_provider="AWS_SNS",
-            aws_sns_topic_arn=self.topic.arn,
-            aws_sns_role_arn=role_arn,
-            enabled=True,
-            comment=f"metaflow-blueprints: changes of {self._table_label()} -> SNS",
+        self.integration = self._integration(
+            "AWS_SNS", "SNS", aws_sns_topic_arn=self.topic.arn, aws_sns_role_arn=role_arn
         )
         self.snowflake_role = provider_module("aws", "iam_role").IamRole(
             self,
@@ -392,8 +380,22 @@ class SnowflakeToMetaflow(Construct):
         self.role = parts.identity.role
         self.event_source, self.sensor = parts.event_source, parts.sensor
 
+    def _integration(self, provider: str, label: str, **target: str) -> Any:
+        """The outbound queue notification integration to the topic given in ``target``."""
+        return provider_module("snowflake", "notification_integration").NotificationIntegration(
+            self,
+            "integration",
+            name=self.sql.integration,
+            type="QUEUE",
+            direction="OUTBOUND",
+            notification_provider=provider,
+            enabled=True,
+            comment=f"metaflow-blueprints: changes of {self._table_label()} -> {label}",
+            **target,
+        )
+
     def _build_gcp(
-        self, metaflow: MetaflowEvents, props: PubSubConsumerProps, event_name: str, bridge: Bridge
+        self, metaflow: MetaflowEvents, props: PubSubConsumerProps, bridge: Bridge
     ) -> None:
         self.topic = provider_module("google", "pubsub_topic").PubsubTopic(
             self,
@@ -403,18 +405,8 @@ class SnowflakeToMetaflow(Construct):
             kms_key_name=props.options["kms_key_name"],
             labels=dict(LABELS),
         )
-        self.integration = provider_module(
-            "snowflake", "notification_integration"
-        ).NotificationIntegration(
-            self,
-            "integration",
-            name=self.sql.integration,
-            type="QUEUE",
-            direction="OUTBOUND",
-            notification_provider="GCP_PUBSUB",
-            gcp_pubsub_topic_name=self.topic.id,
-            enabled=True,
-            comment=f"metaflow-blueprints: changes of {self._table_label()} -> Pub/Sub",
+        self.integration = self._integration(
+            "GCP_PUBSUB", "Pub/Sub", gcp_pubsub_topic_name=self.topic.id
         )
         self.publisher = provider_module(
             "google", "pubsub_topic_iam_member"
@@ -427,20 +419,11 @@ class SnowflakeToMetaflow(Construct):
             member=f"serviceAccount:{self.integration.gcp_pubsub_service_account}",
         )
         consumer = PubSubConsumer(
-            self,
-            metaflow=metaflow,
-            name=self.name,
-            event_name=event_name,
-            topic_id=self.topic.id,
-            props=props,
+            self, metaflow=metaflow, bridge=bridge, topic_id=self.topic.id, props=props,
             json_body=True,
         )
-        self.subscription = consumer.subscription
-        self.identity = consumer.identity
-        self.event_source = consumer.event_source
-        self.sensor = add_bridge_sensor(
-            self, metaflow=metaflow, bridge=bridge, event_source=self.event_source
-        )
+        self.subscription, self.identity = consumer.subscription, consumer.identity
+        self.event_source, self.sensor = consumer.event_source, consumer.sensor
 
     # --- Snowflake side ---------------------------------------------------------------
 

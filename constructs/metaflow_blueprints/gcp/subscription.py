@@ -17,7 +17,7 @@ from metaflow_blueprints.gcp.common import (
     pubsub_service_agent,
     topic_path,
 )
-from metaflow_blueprints.props import checked, group_values, prop_group
+from metaflow_blueprints.props import check_each, checked, group_values, prop_group
 from metaflow_blueprints.runtime import Construct, TerraformStack, is_unresolved, provider_module
 
 PUBLISHER = "roles/pubsub.publisher"
@@ -358,21 +358,14 @@ def check_subscription_settings(
 def _check_alert(dead_letter: bool, alert: bool, channels: Sequence[str]) -> None:
     if not isinstance(alert, bool):
         raise BlueprintError("dead_letter_alert", alert, "must be True or False.")
-    if isinstance(channels, (str, bytes)) or not isinstance(channels, Sequence):
-        raise BlueprintError(
-            "dead_letter_notification_channels", channels, "must be a list of channel names."
-        )
-    for channel in () if is_unresolved(list(channels)) else channels:
-        if not isinstance(channel, str) or (
-            not is_unresolved(channel) and not _CHANNEL.fullmatch(channel)
-        ):
-            raise BlueprintError(
-                "dead_letter_notification_channels",
-                channel,
-                "is not a notification channel name.",
-                "Use projects/<project>/notificationChannels/<id> "
-                "(google_monitoring_notification_channel's id).",
-            )
+    check_each(
+        "dead_letter_notification_channels",
+        channels,
+        _CHANNEL,
+        "is not a notification channel name.",
+        "Use projects/<project>/notificationChannels/<id> "
+        "(google_monitoring_notification_channel's id).",
+    )
     if channels and not (alert and dead_letter):
         raise BlueprintError(
             "dead_letter_notification_channels",

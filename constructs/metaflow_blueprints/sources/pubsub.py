@@ -27,14 +27,12 @@ from metaflow_blueprints.gcp.subscription import (
 )
 from metaflow_blueprints.k8s.manifests import ArgoEventSource
 from metaflow_blueprints.metaflow import PayloadField
-from metaflow_blueprints.metaflow.bridge import MANAGED_BY
+from metaflow_blueprints.metaflow.bridge import MANAGED_BY, Bridge
 from metaflow_blueprints.metaflow.payload import split_path
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import group_defaults, group_values, pick, prop_group
 from metaflow_blueprints.runtime import Construct, is_unresolved
-from metaflow_blueprints.sources.base import (
-    as_payload,
-)
+from metaflow_blueprints.sources.base import add_bridge_sensor, as_payload
 
 #: Metaflow ``timestamp`` = the message's publish time (Argo renders it with Go's
 #: ``time.String()``: ``2025-01-15 10:20:30.123 +0000 UTC``); the bridge's clock otherwise.
@@ -182,7 +180,8 @@ class PubSubConsumerProps:
 
 
 class PubSubConsumer:
-    """Subscription + identity + Pub/Sub EventSource for one blueprint (not a construct).
+    """Subscription + identity + Pub/Sub EventSource + the bridge Sensor planned as
+    ``bridge`` for one blueprint (not a construct; names come from the bridge).
 
     The EventSource names only ``subscriptionID`` and ``projectID``, never ``topic``: with a
     topic, Argo calls ``subscriptions.get`` to verify it, a permission
@@ -195,12 +194,12 @@ class PubSubConsumer:
         scope: Construct,
         *,
         metaflow: MetaflowEvents,
-        name: str,
-        event_name: str,
+        bridge: Bridge,
         topic_id: str,
         props: PubSubConsumerProps,
         json_body: bool,
     ) -> None:
+        name, event_name = bridge.event_source_name, bridge.event_name
         self.subscription_id = props.subscription_id_for(name)
         self.subscription = PubSubSubscription(
             scope,
@@ -246,4 +245,7 @@ class PubSubConsumer:
                 identity.workload_identity_user,
                 identity.kubernetes_service_account.service_account,
             ],
+        )
+        self.sensor = add_bridge_sensor(
+            scope, metaflow=metaflow, bridge=bridge, event_source=self.event_source
         )
