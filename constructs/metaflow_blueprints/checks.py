@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from typing import Any
+
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.runtime import is_unresolved
 
@@ -22,3 +26,18 @@ def check_int_range(
         bounds = f"within {low}-{high}" if high is not None else f"of at least {low}"
         reason = f" ({why})" if why else ""
         raise BlueprintError(field, value, f"must be an integer {bounds}{unit}{reason}.")
+
+
+def check_each(
+    field: str, values: Any, pattern: re.Pattern[str], problem: str, fix: str = ""
+) -> tuple[str, ...]:
+    """``values`` is a list (not a string) of strings matching ``pattern``; Terraform tokens
+    (an element, or a whole list variable) are not checked. Returns them as a tuple."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise BlueprintError(field, values, "must be a list of strings.", f"Write [{values!r}].")
+    for value in () if is_unresolved(list(values)) else values:
+        if not isinstance(value, str) or (
+            not is_unresolved(value) and not pattern.fullmatch(value)
+        ):
+            raise BlueprintError(field, value, problem, fix)
+    return tuple(values)

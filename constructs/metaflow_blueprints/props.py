@@ -181,21 +181,6 @@ def _check_group(owner: str, given: Mapping[str, Any], members: Mapping[str, Any
         check_type(name, value, members[name])
 
 
-def check_each(
-    field: str, values: Any, pattern: re.Pattern[str], problem: str, fix: str = ""
-) -> tuple[str, ...]:
-    """``values`` is a list (not a string) of strings matching ``pattern``; Terraform tokens
-    (an element, or a whole list variable) are not checked. Returns them as a tuple."""
-    if isinstance(values, (str, bytes)) or not isinstance(values, collections.abc.Sequence):
-        raise BlueprintError(field, values, "must be a list of strings.", f"Write [{values!r}].")
-    for value in () if is_unresolved(list(values)) else values:
-        if not isinstance(value, str) or (
-            not is_unresolved(value) and not pattern.fullmatch(value)
-        ):
-            raise BlueprintError(field, value, problem, fix)
-    return tuple(values)
-
-
 def check_type(field: str, value: Any, hint: Any) -> None:
     """Raise a :class:`BlueprintError` unless ``value`` fits ``hint``.
 

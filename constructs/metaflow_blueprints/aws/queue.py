@@ -10,9 +10,9 @@ from typing import Any, Literal, TypedDict, Unpack
 from metaflow_blueprints.aws import policies
 from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.policies import ServiceProducer
-from metaflow_blueprints.checks import check_int_range
+from metaflow_blueprints.checks import check_each, check_int_range
 from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.props import check_each, checked, group_values, prop_group
+from metaflow_blueprints.props import checked, group_values, prop_group
 from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
 
 Encryption = Literal["sqs_managed", "kms", "none"]

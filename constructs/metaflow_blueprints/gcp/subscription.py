@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict, Unpack
 
-from metaflow_blueprints.checks import check_int_range
+from metaflow_blueprints.checks import check_each, check_int_range
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.gcp.common import (
     LABELS,
@@ -17,7 +17,7 @@ from metaflow_blueprints.gcp.common import (
     pubsub_service_agent,
     topic_path,
 )
-from metaflow_blueprints.props import check_each, checked, group_values, prop_group
+from metaflow_blueprints.props import checked, group_values, prop_group
 from metaflow_blueprints.runtime import Construct, TerraformStack, is_unresolved, provider_module
 
 PUBLISHER = "roles/pubsub.publisher"
