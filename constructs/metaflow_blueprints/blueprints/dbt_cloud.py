@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from metaflow_blueprints import rules
 from metaflow_blueprints.argo import DataFilter, RateLimit, SecretKeyRef
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.errors import BlueprintError
@@ -31,7 +32,7 @@ EVENT_TYPE = "job.run.completed"
 #: ``data.runStatus`` values dbt Cloud sends on ``job.run.completed``.
 RUN_STATUSES = ("Success", "Errored", "Cancelled")
 _RUN_STATUS = re.compile("^(?:" + "|".join(RUN_STATUSES) + ")$")
-NUMERIC_ID = re.compile(r"^[0-9]+$")
+NUMERIC_ID = re.compile(str(rules.DBT_NUMERIC_ID.pattern))
 _HINT = "dbt Cloud ids are numbers written as strings, e.g. '12345'."
 
 #: Payload key -> path in the webhook body (``data.*`` is dbt's ``data`` object).
@@ -133,6 +134,7 @@ class DbtCloudToMetaflow(VendorWebhook):
         max_payload_size: int | None = None,
         name: str | None = None,
     ) -> None:
+        rules.DBT_NUMERIC_ID.check("account_id", account_id)
         (account,) = check_values("account_id", [account_id], pattern=NUMERIC_ID, hint=_HINT) or ()
         jobs = check_values("job_ids", job_ids, pattern=NUMERIC_ID, hint=_HINT)
         environments = check_values(
