@@ -89,7 +89,7 @@ class MetaflowEvents(Construct):
         check_object_name("event_bus", event_bus)
         if timeout_seconds <= 0:
             raise BlueprintError("timeout_seconds", timeout_seconds, "must be > 0.")
-        url = webhook_url or default_webhook_url(namespace)
+        url = default_webhook_url(namespace) if webhook_url is None else webhook_url
         if not is_unresolved(url):
             rules.WEBHOOK_URL.check("webhook_url", url)
         self.auth_secret: KubernetesSecret | None = None

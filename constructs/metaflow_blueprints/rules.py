@@ -50,7 +50,8 @@ class Rule:
             try:
                 self._compiled  # noqa: B018 - compile now: a bad pattern fails at import
             except re2.error as exc:
-                raise ValueError(f"{self.pattern!r} is not RE2 (Terraform's regex()): {exc}")
+                problem = f"{self.pattern!r} is not RE2 (Terraform's regex()): {exc}"
+                raise ValueError(problem) from None
 
     @cached_property
     def _compiled(self) -> Any:

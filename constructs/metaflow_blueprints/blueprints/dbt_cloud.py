@@ -157,7 +157,7 @@ class DbtCloudToMetaflow(VendorWebhook):
         if is_unresolved(account):
             # A Terraform value cannot be regex-escaped in Python; Terraform's regex() fails
             # the plan unless it is all digits, which need no escaping.
-            numeric = Fn.regex("^[0-9]+$", account)
+            numeric = Fn.regex(NUMERIC_ID.pattern, account)
             account_filter = (
                 DataFilter.at(f"{PAYLOAD_ROOT}.account_id").string().matches(f"^{numeric}$")
             )

@@ -146,6 +146,7 @@ def _input(var: Var, param: Param | None, docs: Mapping[str, str], where: str) -
     return Input(
         var.name, type=kind, default=default, description=description,
         validations=var.rules if var.module_rules is None else var.module_rules,
+        construct_rules=var.rules,
         derived=var.derived, nullable=var.nullable, example=var.example,
     )
 

@@ -30,6 +30,9 @@ class Input:
     description: str | None = None
     sensitive: bool = False
     validations: tuple[Rule, ...] = ()
+    #: The rules the construct checks the prop with; ``validations`` equals them unless the
+    #: module must be stricter (what it accepts, the construct accepts too).
+    construct_rules: tuple[Rule, ...] = ()
     #: Literal that replaces names the construct derives in Python from this input's token
     #: (``derive_name(token)``): e.g. ``${var.name}`` for an object-name stem.
     derived: str | None = None

@@ -138,7 +138,7 @@ class PubSubConsumerProps:
         check_subscription_settings(
             topic=topic or "placeholder-topic",
             project=self.project,
-            subscription_id=self.subscription_id or f"mfb-{name}",
+            subscription_id=_given(self.subscription_id, f"mfb-{name}"),
             ack_deadline_seconds=self.ack_deadline_seconds,
             message_retention_seconds=self.message_retention_seconds,
             minimum_backoff_seconds=self.minimum_backoff_seconds,
@@ -148,7 +148,9 @@ class PubSubConsumerProps:
             project_number=self.project_number,
             kms_key_name=self.kms_key_name,
         )
-        check_account_id("service_account_id", self.service_account_id or account_id_for(name))
+        check_account_id(
+            "service_account_id", _given(self.service_account_id, account_id_for(name))
+        )
 
 
 class PubSubConsumer:
@@ -171,7 +173,7 @@ class PubSubConsumer:
         props: PubSubConsumerProps,
         json_body: bool,
     ) -> None:
-        self.subscription_id = props.subscription_id or f"mfb-{name}"
+        self.subscription_id = _given(props.subscription_id, f"mfb-{name}")
         self.subscription = PubSubSubscription(
             scope,
             "subscription",
@@ -192,7 +194,7 @@ class PubSubConsumer:
             scope,
             "identity",
             project=props.project,
-            account_id=props.service_account_id or account_id_for(name),
+            account_id=_given(props.service_account_id, account_id_for(name)),
             subscription=self.subscription.subscription.name,
             namespace=metaflow.namespace,
             kubernetes_service_account=derive_name(name, "pubsub"),
@@ -224,3 +226,8 @@ class PubSubConsumer:
                 identity.kubernetes_service_account.service_account,
             ],
         )
+
+
+def _given(value: str | None, default: str) -> str:
+    """``value`` unless None: an empty string is a value (refused by its check), not unset."""
+    return default if value is None else value
