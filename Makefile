@@ -62,6 +62,7 @@ bench: $(STAMP) $(CDKTN_STAMP)
 
 modules: $(STAMP)
 	$(BIN)/metaflow-blueprints modules --out modules
+	$(BIN)/python -m metaflow_blueprints.export.docs docs/export.md
 
 clean:
 	rm -rf cdktf.out .pytest_cache .mypy_cache .ruff_cache

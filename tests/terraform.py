@@ -90,8 +90,11 @@ class Result:
         return self.stdout + self.stderr
 
 
-def run(args: list[str], cwd: Path, *, config_dir: Path, timeout: float = 300) -> Result:
-    """``terraform ARGS`` in ``cwd`` with the offline CLI config; never interactive."""
+def run(
+    args: list[str], cwd: Path, *, config_dir: Path, timeout: float = 300, input: str = ""
+) -> Result:
+    """``terraform ARGS`` in ``cwd`` with the offline CLI config; ``input`` on stdin (e.g.
+    ``console`` expressions), never interactive."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -110,6 +113,7 @@ def run(args: list[str], cwd: Path, *, config_dir: Path, timeout: float = 300) -
         env=env,
         capture_output=True,
         text=True,
+        input=input,
         timeout=timeout,
         check=False,
     )

@@ -15,8 +15,8 @@ from metaflow_blueprints.argo import DataFilter
 from metaflow_blueprints.argo.regex import re2_error
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.export import registry
-from metaflow_blueprints.export.spec import Validation
 from metaflow_blueprints.replay.stack import manifests
+from metaflow_blueprints.rules import Rule
 from tests.helpers import synth
 from tests.test_gojq import _aws_variants, _gcp_variants, _vendor_variants, _webhook_variants
 
@@ -61,11 +61,11 @@ def test_every_sensor_regex_of_the_feature_variants_is_re2(build: Any) -> None:
 
 def test_every_module_validation_regex_is_re2() -> None:
     patterns = [
-        rule.regex
+        rule.pattern
         for name in registry.names()
         for item in registry.get(name).inputs
         for rule in item.validations
-        if rule.regex is not None
+        if rule.pattern is not None
     ]
     assert len(patterns) >= 10
     assert [p for p in patterns if not _compiles(p)] == []
@@ -120,4 +120,4 @@ def test_literal_prefixes_with_metacharacters_stay_re2() -> None:
 @pytest.mark.parametrize("pattern", NOT_RE2)
 def test_module_validation_refuses_non_re2(pattern: str) -> None:
     with pytest.raises(ValueError, match="not RE2"):
-        Validation(message="m", regex=pattern)
+        Rule(message="m", pattern=pattern)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from metaflow_blueprints import rules
 from metaflow_blueprints.argo import RetryStrategy, SecretKeyRef, check_object_name, derive_name
-from metaflow_blueprints.argo.names import NAMESPACE_NAME
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.k8s.objects import ConfigMapWriter, KubernetesSecret
 from metaflow_blueprints.metaflow import MetaflowTarget, default_webhook_url
@@ -90,9 +90,9 @@ class MetaflowEvents(Construct):
         check_object_name("event_bus", event_bus)
         if timeout_seconds <= 0:
             raise BlueprintError("timeout_seconds", timeout_seconds, "must be > 0.")
-        url = webhook_url or default_webhook_url(namespace)
-        if not is_unresolved(url) and not url.startswith(("http://", "https://")):
-            raise BlueprintError("webhook_url", url, "must be an http:// or https:// URL.")
+        url = default_webhook_url(namespace) if webhook_url is None else webhook_url
+        if not is_unresolved(url):
+            rules.WEBHOOK_URL.check("webhook_url", url)
         self.auth_secret: KubernetesSecret | None = None
         auth = webhook_auth_secret
         if webhook_auth_token is not None:
@@ -165,10 +165,7 @@ class MetaflowEvents(Construct):
 
 
 def _check_namespace(namespace: str) -> None:
-    if not is_unresolved(namespace) and not NAMESPACE_NAME.fullmatch(namespace):
-        raise BlueprintError(
-            "namespace", namespace, "is not a valid Kubernetes namespace (DNS-1123 label)."
-        )
+    rules.NAMESPACE.check("namespace", namespace)
 
 
 def _retry(retry: object, window: object) -> RetryStrategy:

@@ -43,11 +43,11 @@ variable "stream_arn" {
   description = "The table's stream ARN (`stream_arn` of `aws_dynamodb_table`; the stream must be enabled)."
   validation {
     condition     = var.stream_arn == null || (can(regex(":dynamodb:", var.stream_arn)))
-    error_message = "stream_arn is not a DynamoDB stream ARN."
+    error_message = "stream_arn is not a DynamoDB stream ARN (arn:aws:dynamodb:<region>:<account>:table/<T>/stream/<S>)."
   }
   validation {
     condition     = var.stream_arn == null || (can(regex("/stream/", var.stream_arn)))
-    error_message = "stream_arn is not a DynamoDB stream ARN."
+    error_message = "stream_arn is not a DynamoDB stream ARN (arn:aws:dynamodb:<region>:<account>:table/<T>/stream/<S>)."
   }
 }
 
@@ -56,7 +56,7 @@ variable "oidc_provider_arn" {
   description = "ARN of the EKS cluster's IAM OIDC provider (arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<ID>); the event source authenticates with IRSA."
   validation {
     condition     = var.oidc_provider_arn == null || (can(regex(":oidc-provider/", var.oidc_provider_arn)))
-    error_message = "oidc_provider_arn is not an IAM OIDC provider ARN."
+    error_message = "oidc_provider_arn is not an IAM OIDC provider ARN: expected arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<ID>."
   }
 }
 
@@ -65,7 +65,7 @@ variable "oidc_issuer" {
   description = "The cluster's OIDC issuer URL (`identity[0].oidc[0].issuer` of `aws_eks_cluster`), with or without `https://`."
   validation {
     condition     = var.oidc_issuer == null || (can(regex("/", var.oidc_issuer)))
-    error_message = "oidc_issuer is not an OIDC issuer URL."
+    error_message = "oidc_issuer is not an OIDC issuer URL: pass the cluster's identity.oidc.issuer, e.g. https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE."
   }
 }
 
@@ -89,7 +89,7 @@ variable "namespace" {
   default     = "default"
   validation {
     condition     = var.namespace == null || (can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.namespace)))
-    error_message = "namespace is not a valid Kubernetes namespace."
+    error_message = "namespace is not a valid Kubernetes namespace (DNS-1123 label)."
   }
 }
 
@@ -99,7 +99,7 @@ variable "event_bus" {
   default     = "default"
   validation {
     condition     = var.event_bus == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.event_bus)))
-    error_message = "event_bus must be 1-47 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit."
+    error_message = "event_bus must be 1-47 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit (the EventSource Service name adds 16 characters and must stay a 63-character DNS label)."
   }
 }
 

@@ -34,7 +34,7 @@ variable "host" {
   description = "Public host name of the Ingress the vendor calls, e.g. `hooks.example.com`."
   validation {
     condition     = var.host == null || (can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", var.host)) && try(length(var.host), 0) <= 253)
-    error_message = "host must be a bare lower-case DNS name of at most 253 characters (no scheme, port, path, spaces or wildcard)."
+    error_message = "host must be a bare lower-case DNS name of at most 253 characters (no scheme, port, path, spaces or wildcard), e.g. 'hooks.example.com'."
   }
   validation {
     condition     = var.host == null || (can(regex("[a-z][-a-z0-9]*$", var.host)))
@@ -68,7 +68,7 @@ variable "namespace" {
   default     = "default"
   validation {
     condition     = var.namespace == null || (can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.namespace)))
-    error_message = "namespace is not a valid Kubernetes namespace."
+    error_message = "namespace is not a valid Kubernetes namespace (DNS-1123 label)."
   }
 }
 
@@ -78,7 +78,7 @@ variable "event_bus" {
   default     = "default"
   validation {
     condition     = var.event_bus == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.event_bus)))
-    error_message = "event_bus must be 1-47 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit."
+    error_message = "event_bus must be 1-47 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit (the EventSource Service name adds 16 characters and must stay a 63-character DNS label)."
   }
 }
 

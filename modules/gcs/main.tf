@@ -51,7 +51,7 @@ variable "bucket_name" {
   description = "the existing bucket (name, not `gs://`)."
   validation {
     condition     = var.bucket_name == null || (can(regex("^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$", var.bucket_name)))
-    error_message = "bucket_name is not a GCS bucket name: 3-222 lower-case letters, digits, '-', '_', '.' (the bare name, without gs://)."
+    error_message = "bucket_name is not a GCS bucket name: 3-222 lower-case letters, digits, '-', '_', '.' (the bare name, without gs:// or a path)."
   }
 }
 
@@ -81,7 +81,7 @@ variable "subscription_id" {
   }
   validation {
     condition     = var.subscription_id == null || (can(regex("^([^Gg]|[Gg]([^Oo]|$)|[Gg][Oo]([^Oo]|$)|[Gg][Oo][Oo]([^Gg]|$))", var.subscription_id)))
-    error_message = "subscription_id must not start with 'goog'."
+    error_message = "subscription_id must not start with 'goog' (reserved by Pub/Sub)."
   }
 }
 
@@ -121,7 +121,7 @@ variable "namespace" {
   default     = "default"
   validation {
     condition     = var.namespace == null || (can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.namespace)))
-    error_message = "namespace is not a valid Kubernetes namespace."
+    error_message = "namespace is not a valid Kubernetes namespace (DNS-1123 label)."
   }
 }
 
@@ -131,7 +131,7 @@ variable "event_bus" {
   default     = "default"
   validation {
     condition     = var.event_bus == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.event_bus)))
-    error_message = "event_bus must be 1-47 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit."
+    error_message = "event_bus must be 1-47 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit (the EventSource Service name adds 16 characters and must stay a 63-character DNS label)."
   }
 }
 

@@ -74,7 +74,7 @@ variable "oidc_provider_arn" {
   description = "ARN of the EKS cluster's IAM OIDC provider (arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<ID>); the event source authenticates with IRSA."
   validation {
     condition     = var.oidc_provider_arn == null || (can(regex(":oidc-provider/", var.oidc_provider_arn)))
-    error_message = "oidc_provider_arn is not an IAM OIDC provider ARN."
+    error_message = "oidc_provider_arn is not an IAM OIDC provider ARN: expected arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<ID>."
   }
 }
 
@@ -83,7 +83,7 @@ variable "oidc_issuer" {
   description = "The cluster's OIDC issuer URL (`identity[0].oidc[0].issuer` of `aws_eks_cluster`), with or without `https://`."
   validation {
     condition     = var.oidc_issuer == null || (can(regex("/", var.oidc_issuer)))
-    error_message = "oidc_issuer is not an OIDC issuer URL."
+    error_message = "oidc_issuer is not an OIDC issuer URL: pass the cluster's identity.oidc.issuer, e.g. https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE."
   }
 }
 
@@ -107,7 +107,7 @@ variable "namespace" {
   default     = "default"
   validation {
     condition     = var.namespace == null || (can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.namespace)))
-    error_message = "namespace is not a valid Kubernetes namespace."
+    error_message = "namespace is not a valid Kubernetes namespace (DNS-1123 label)."
   }
 }
 
@@ -117,7 +117,7 @@ variable "event_bus" {
   default     = "default"
   validation {
     condition     = var.event_bus == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.event_bus)))
-    error_message = "event_bus must be 1-47 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit."
+    error_message = "event_bus must be 1-47 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit (the EventSource Service name adds 16 characters and must stay a 63-character DNS label)."
   }
 }
 
@@ -510,23 +510,23 @@ resource "snowflake_procedure_sql" "snowflake_procedure_09B3AE76" {
   lifecycle {
     precondition {
       condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", var.database))
-      error_message = "database must be a Snowflake identifier matching ^[A-Za-z_][A-Za-z0-9_$]{0,254}$ (it is compiled into the generated SQL)."
+      error_message = "database is not a supported Snowflake identifier: 1-255 letters, digits, '_' or '$', starting with a letter or '_', as Snowflake stores it (unquoted names are upper-case). (It is compiled into the generated SQL.)"
     }
     precondition {
       condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", var.schema))
-      error_message = "schema must be a Snowflake identifier matching ^[A-Za-z_][A-Za-z0-9_$]{0,254}$ (it is compiled into the generated SQL)."
+      error_message = "schema is not a supported Snowflake identifier: 1-255 letters, digits, '_' or '$', starting with a letter or '_', as Snowflake stores it (unquoted names are upper-case). (It is compiled into the generated SQL.)"
     }
     precondition {
       condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", var.table))
-      error_message = "table must be a Snowflake identifier matching ^[A-Za-z_][A-Za-z0-9_$]{0,254}$ (it is compiled into the generated SQL)."
+      error_message = "table is not a supported Snowflake identifier: 1-255 letters, digits, '_' or '$', starting with a letter or '_', as Snowflake stores it (unquoted names are upper-case). (It is compiled into the generated SQL.)"
     }
     precondition {
       condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", var.warehouse))
-      error_message = "warehouse must be a Snowflake identifier matching ^[A-Za-z_][A-Za-z0-9_$]{0,254}$ (it is compiled into the generated SQL)."
+      error_message = "warehouse is not a supported Snowflake identifier: 1-255 letters, digits, '_' or '$', starting with a letter or '_', as Snowflake stores it (unquoted names are upper-case). (It is compiled into the generated SQL.)"
     }
     precondition {
       condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", "MFB_${upper(replace(var.name, "-", "_"))}_BATCHES"))
-      error_message = "name must be a Snowflake identifier matching ^[A-Za-z_][A-Za-z0-9_$]{0,254}$ (it is compiled into the generated SQL)."
+      error_message = "name is not a supported Snowflake identifier: 1-255 letters, digits, '_' or '$', starting with a letter or '_', as Snowflake stores it (unquoted names are upper-case). (It is compiled into the generated SQL.)"
     }
   }
   name                 = "MFB_${upper(replace(var.name, "-", "_"))}_NOTIFY"
@@ -542,23 +542,23 @@ resource "snowflake_stream_on_table" "snowflake_stream_DBD5637C" {
   lifecycle {
     precondition {
       condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", var.database))
-      error_message = "database must be a Snowflake identifier matching ^[A-Za-z_][A-Za-z0-9_$]{0,254}$ (it is compiled into the generated SQL)."
+      error_message = "database is not a supported Snowflake identifier: 1-255 letters, digits, '_' or '$', starting with a letter or '_', as Snowflake stores it (unquoted names are upper-case). (It is compiled into the generated SQL.)"
     }
     precondition {
       condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", var.schema))
-      error_message = "schema must be a Snowflake identifier matching ^[A-Za-z_][A-Za-z0-9_$]{0,254}$ (it is compiled into the generated SQL)."
+      error_message = "schema is not a supported Snowflake identifier: 1-255 letters, digits, '_' or '$', starting with a letter or '_', as Snowflake stores it (unquoted names are upper-case). (It is compiled into the generated SQL.)"
     }
     precondition {
       condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", var.table))
-      error_message = "table must be a Snowflake identifier matching ^[A-Za-z_][A-Za-z0-9_$]{0,254}$ (it is compiled into the generated SQL)."
+      error_message = "table is not a supported Snowflake identifier: 1-255 letters, digits, '_' or '$', starting with a letter or '_', as Snowflake stores it (unquoted names are upper-case). (It is compiled into the generated SQL.)"
     }
     precondition {
       condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", var.warehouse))
-      error_message = "warehouse must be a Snowflake identifier matching ^[A-Za-z_][A-Za-z0-9_$]{0,254}$ (it is compiled into the generated SQL)."
+      error_message = "warehouse is not a supported Snowflake identifier: 1-255 letters, digits, '_' or '$', starting with a letter or '_', as Snowflake stores it (unquoted names are upper-case). (It is compiled into the generated SQL.)"
     }
     precondition {
       condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", "MFB_${upper(replace(var.name, "-", "_"))}_BATCHES"))
-      error_message = "name must be a Snowflake identifier matching ^[A-Za-z_][A-Za-z0-9_$]{0,254}$ (it is compiled into the generated SQL)."
+      error_message = "name is not a supported Snowflake identifier: 1-255 letters, digits, '_' or '$', starting with a letter or '_', as Snowflake stores it (unquoted names are upper-case). (It is compiled into the generated SQL.)"
     }
   }
   name   = "MFB_${upper(replace(var.name, "-", "_"))}_STREAM"
@@ -573,23 +573,23 @@ resource "snowflake_task" "snowflake_task_D4F275BB" {
   lifecycle {
     precondition {
       condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", var.database))
-      error_message = "database must be a Snowflake identifier matching ^[A-Za-z_][A-Za-z0-9_$]{0,254}$ (it is compiled into the generated SQL)."
+      error_message = "database is not a supported Snowflake identifier: 1-255 letters, digits, '_' or '$', starting with a letter or '_', as Snowflake stores it (unquoted names are upper-case). (It is compiled into the generated SQL.)"
     }
     precondition {
       condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", var.schema))
-      error_message = "schema must be a Snowflake identifier matching ^[A-Za-z_][A-Za-z0-9_$]{0,254}$ (it is compiled into the generated SQL)."
+      error_message = "schema is not a supported Snowflake identifier: 1-255 letters, digits, '_' or '$', starting with a letter or '_', as Snowflake stores it (unquoted names are upper-case). (It is compiled into the generated SQL.)"
     }
     precondition {
       condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", var.table))
-      error_message = "table must be a Snowflake identifier matching ^[A-Za-z_][A-Za-z0-9_$]{0,254}$ (it is compiled into the generated SQL)."
+      error_message = "table is not a supported Snowflake identifier: 1-255 letters, digits, '_' or '$', starting with a letter or '_', as Snowflake stores it (unquoted names are upper-case). (It is compiled into the generated SQL.)"
     }
     precondition {
       condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", var.warehouse))
-      error_message = "warehouse must be a Snowflake identifier matching ^[A-Za-z_][A-Za-z0-9_$]{0,254}$ (it is compiled into the generated SQL)."
+      error_message = "warehouse is not a supported Snowflake identifier: 1-255 letters, digits, '_' or '$', starting with a letter or '_', as Snowflake stores it (unquoted names are upper-case). (It is compiled into the generated SQL.)"
     }
     precondition {
       condition     = can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,254}$", "MFB_${upper(replace(var.name, "-", "_"))}_BATCHES"))
-      error_message = "name must be a Snowflake identifier matching ^[A-Za-z_][A-Za-z0-9_$]{0,254}$ (it is compiled into the generated SQL)."
+      error_message = "name is not a supported Snowflake identifier: 1-255 letters, digits, '_' or '$', starting with a letter or '_', as Snowflake stores it (unquoted names are upper-case). (It is compiled into the generated SQL.)"
     }
   }
   name          = "MFB_${upper(replace(var.name, "-", "_"))}_TASK"

@@ -45,7 +45,7 @@ variable "namespace" {
   default     = "default"
   validation {
     condition     = var.namespace == null || (can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.namespace)))
-    error_message = "namespace is not a valid Kubernetes namespace."
+    error_message = "namespace is not a valid Kubernetes namespace (DNS-1123 label)."
   }
 }
 
@@ -55,7 +55,7 @@ variable "event_bus" {
   default     = "default"
   validation {
     condition     = var.event_bus == null || (can(regex("^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$", var.event_bus)))
-    error_message = "event_bus must be 1-47 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit."
+    error_message = "event_bus must be 1-47 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit (the EventSource Service name adds 16 characters and must stay a 63-character DNS label)."
   }
 }
 

@@ -14,7 +14,7 @@ from metaflow_blueprints.argo import (
     WebhookEvent,
     derive_name,
 )
-from metaflow_blueprints.argo.names import EVENT_NAME, OBJECT_NAME
+from metaflow_blueprints.rules import EVENT_NAME, OBJECT_NAME
 
 
 def _sensor(**overrides: object) -> Sensor:
@@ -32,10 +32,10 @@ def _sensor(**overrides: object) -> Sensor:
 @given(st.lists(st.text(max_size=40), min_size=1, max_size=4))
 def test_derived_names_always_follow_the_rules(parts: list[str]) -> None:
     name = derive_name(*parts)
-    assert OBJECT_NAME.match(name), name
+    assert OBJECT_NAME.accepts(name), name
     assert derive_name(*parts) == name  # deterministic
     event = derive_name(*parts, max_length=63)
-    assert EVENT_NAME.match(event), event
+    assert EVENT_NAME.accepts(event), event
 
 
 def test_long_names_are_shortened_with_a_distinguishing_hash() -> None:

@@ -1,28 +1,16 @@
-"""Every module: committed copy is current, README example complete, validations match the
-constructs (the Terraform condition evaluated in Python against the construct's own checks)."""
+"""Every module: committed copy (modules/, docs/export.md tables) is current, README example
+complete, what each module fixes or rewrites. Validations: tests/test_rules.py."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import hcl2
 
-from metaflow_blueprints.argo.names import check_object_name
-from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.export import module, registry
-from metaflow_blueprints.metaflow.contract import check_event
+from metaflow_blueprints.export import docs, module, registry
 from metaflow_blueprints.runtime import FRAMEWORK
-from tests.export.test_module import (
-    BAD_EVENTS,
-    BAD_NAMES,
-    BAD_NAMESPACES,
-    GOOD_EVENTS,
-    GOOD_NAMES,
-    terraform_accepts,
-)
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "modules"
@@ -60,6 +48,32 @@ def test_committed_modules_are_current(modules: dict[str, Any], tmp_path: Path) 
     assert not stale, f"modules/ is stale ({', '.join(stale)}): run `make modules` and commit."
 
 
+def test_docs_module_tables_are_current(modules: dict[str, Any]) -> None:
+    path = REPO / "docs" / "export.md"
+    text = path.read_text()
+    fresh = docs.render(text, [modules[name].spec for name in sorted(modules)])
+    assert fresh == text, "docs/export.md module tables are stale: run `make modules`."
+
+
+def test_readme_lists_what_the_module_fixes_with_the_construct_defaults(
+    modules: dict[str, Any],
+) -> None:
+    """The values come from the construct's signature: change a default, the README follows."""
+    from metaflow_blueprints.blueprints.pubsub import PubSubToMetaflow
+    from metaflow_blueprints.props import signature_params
+
+    mod = modules["pubsub"]
+    defaults = {p.name: p.default for p in signature_params(PubSubToMetaflow.__init__)}
+    fixed = {f.prop: f.value for f in mod.spec.fixed}
+    assert fixed["message_retention_seconds"] == repr(defaults["message_retention_seconds"])
+    inputs = {i.name for i in mod.spec.inputs}
+    assert not inputs & set(fixed), "a prop is both an input and fixed"
+    readme = module.render_readme(mod, "")
+    assert f"| `message_retention_seconds` | `{defaults['message_retention_seconds']}` |" in readme
+    # An object-typed prop is left out with the computed reason.
+    assert "| `metaflow.retry` | `None` | takes a Python object" in readme
+
+
 # --- README example --------------------------------------------------------------------------
 
 
@@ -79,322 +93,6 @@ def test_readme_example_passes_every_required_input(modules: dict[str, Any]) -> 
                 assert mod.spec.check_value(item.name, body[item.name]) is None
         readme = module.render_readme(mod, examples[name])
         assert examples[name] in readme
-
-
-# --- validations -----------------------------------------------------------------------------
-
-
-def _rejects(check: Callable[[str], object], value: str) -> bool:
-    try:
-        check(value)
-    except BlueprintError:
-        return True
-    return False
-
-
-def _module_accepts(mod: Any, var: str, value: str) -> bool:
-    body = mod.doc["variable"][var]
-    return all(terraform_accepts(v["condition"], var, value) for v in body["validation"])
-
-
-def _irsa(arn: str | None = None, issuer: str | None = None) -> None:
-    """IRSA with one value under test and the other one matching it (they must agree)."""
-    from metaflow_blueprints.aws.identity import SqsConsumer
-
-    if arn is None:
-        arn = "arn:aws:iam::1:oidc-provider/" + (issuer or "").removeprefix("https://")
-    if issuer is None:
-        issuer = "https://" + arn.partition(":oidc-provider/")[2] if ":" in arn else "https://x/A"
-    SqsConsumer.irsa(oidc_provider_arn=arn, issuer=issuer)
-
-
-def _dynamodb(**props: str) -> None:
-    """Construct ``DynamoDbToMetaflow`` with one prop replaced (fails before any resource)."""
-    from metaflow_blueprints.aws.identity import SqsConsumer
-    from metaflow_blueprints.blueprints.dynamodb import DynamoDbToMetaflow
-    from metaflow_blueprints.metaflow_events import MetaflowEvents
-    from metaflow_blueprints.runtime import App, TerraformStack
-
-    stack = TerraformStack(App(), "t")
-    args: dict[str, Any] = {
-        "table_name": "orders",
-        "stream_arn": "arn:aws:dynamodb:us-east-1:1:table/orders/stream/2025",
-        **props,
-    }
-    try:
-        DynamoDbToMetaflow(
-            stack, "d", metaflow=MetaflowEvents(stack, "m"), event="e",
-            consumer=SqsConsumer.pod_identity(cluster_name="c"), **args,
-        )
-    except BlueprintError as err:
-        if err.field in props:
-            raise
-
-
-def _snowflake(**props: str) -> None:
-    """Construct ``SnowflakeToMetaflow`` with one prop replaced (fails before any resource)."""
-    from metaflow_blueprints.aws.identity import SqsConsumer
-    from metaflow_blueprints.blueprints.snowflake import SnowflakeToMetaflow
-    from metaflow_blueprints.metaflow_events import MetaflowEvents
-    from metaflow_blueprints.runtime import App, TerraformStack
-
-    stack = TerraformStack(App(), "t")
-    args: dict[str, Any] = {
-        "database": "DB", "schema": "S", "table": "T", "warehouse": "WH", **props
-    }
-    try:
-        SnowflakeToMetaflow(
-            stack, "d", metaflow=MetaflowEvents(stack, "m"), event="e",
-            consumer=SqsConsumer.pod_identity(cluster_name="c"), **args,
-        )
-    except BlueprintError as err:
-        if err.field in props:
-            raise
-
-
-#: What a Snowflake identifier prop refuses and accepts (the same rule for every one).
-SNOWFLAKE_BAD = ["", "1A", "A B", 'A"B', "A'B", "A;B", "A.B", "A-B", "A\nB", "A" * 256]
-SNOWFLAKE_GOOD = ["ORDERS", "orders", "_A", "A$1", "A" * 255]
-
-
-def _s3_bucket(value: str) -> None:
-    from metaflow_blueprints.blueprints.s3 import _check_bucket
-
-    _check_bucket(value)
-
-
-def _gcs_bucket(value: str) -> None:
-    from metaflow_blueprints.blueprints.gcs import _check_bucket
-
-    _check_bucket(value)
-
-
-def _gcp(fn: str) -> Callable[[str], object]:
-    from metaflow_blueprints.gcp import common
-
-    check = getattr(common, fn)
-    if fn == "topic_path":
-        return lambda v: check("topic_name", v, "acme-ml-prod")
-    return lambda v: check("x", v)
-
-
-def _dbt_account(value: str) -> None:
-    from metaflow_blueprints.blueprints.dbt_cloud import NUMERIC_ID
-    from metaflow_blueprints.sources.vendor_webhook import check_values
-
-    check_values("account_id", [value], pattern=NUMERIC_ID)
-
-
-def _host(value: str) -> None:
-    from metaflow_blueprints.ingress.ingress import WebhookIngress
-
-    WebhookIngress(host=value)
-
-
-def _ingress_prop(prop: str, value: str) -> None:
-    from metaflow_blueprints.ingress.ingress import WebhookIngress
-
-    WebhookIngress(host="hooks.example.com", **{prop: value})
-
-
-def _webhook_url(value: str) -> None:
-    from metaflow_blueprints.metaflow_events import MetaflowEvents
-    from metaflow_blueprints.runtime import App, TerraformStack
-
-    stack = TerraformStack(App(), "t")
-    MetaflowEvents(stack, "m", webhook_url=value)
-
-
-def _object_name(value: str) -> None:
-    check_object_name("x", value)
-
-
-def _event(value: str) -> None:
-    check_event("event", value)
-
-
-#: (variable, construct check, values the construct rejects, values it accepts); the same
-#: variable name means the same rule in every module that has it.
-CASES: dict[str, tuple[Callable[[str], object], list[str], list[str]]] = {
-    "name": (_object_name, BAD_NAMES, GOOD_NAMES),
-    "event": (_event, BAD_EVENTS, GOOD_EVENTS),
-    "event_bus": (_object_name, BAD_NAMES, ["default", "a" * 47]),
-    "namespace": (
-        lambda v: _namespace(v),
-        BAD_NAMESPACES,
-        ["metaflow", "a", "0a", "a" * 63],
-    ),
-    "webhook_url": (_webhook_url, ["ftp://x", "x", "httpx://y"], ["http://a:1/b", "https://x"]),
-    "endpoint": (
-        lambda v: _endpoint(v),
-        ["", "no-slash", "/health", "/sp ace", "/q?x=1"],
-        ["/hooks/orders", "/a"],
-    ),
-    "bucket_name@s3": (
-        _s3_bucket,
-        ["", "ab", "Upper", "a..b", "-ab", "ab-", "arn:aws:s3:::b", "s3://b", "a" * 64, "a_b"],
-        ["raw", "raw-landing", "a.b.c", "a" * 63, "1ab"],
-    ),
-    "bucket_name@gcs": (
-        _gcs_bucket,
-        ["", "ab", "Upper", "gs://b", "a/b", "-ab", "ab.", "a" * 223],
-        ["acme-raw-landing", "a_b", "a.b", "abc", "a" * 222],
-    ),
-    "oidc_provider_arn": (
-        lambda v: _irsa(arn=v),
-        ["", "arn:aws:iam::1:role/x", "oidc.eks.us-east-1.amazonaws.com/id/A"],
-        ["arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/A"],
-    ),
-    "oidc_issuer": (
-        lambda v: _irsa(issuer=v),
-        ["", "no-slash"],
-        ["https://oidc.eks.us-east-1.amazonaws.com/id/A", "oidc.eks.x.amazonaws.com/id/B"],
-    ),
-    "table_name": (
-        lambda v: _dynamodb(table_name=v),
-        ["", "ab", "has space", "a/b", "a" * 256, "arn:aws:dynamodb:x"],
-        ["orders", "a.b-c_d", "a" * 255],
-    ),
-    "stream_arn": (
-        lambda v: _dynamodb(stream_arn=v),
-        ["", "arn:aws:dynamodb:r:1:table/orders", "arn:aws:sqs:r:1:table/x/stream/y"],
-        ["arn:aws:dynamodb:us-east-1:1:table/orders/stream/2025-01-01T00:00:00.000"],
-    ),
-    "project": (
-        _gcp("check_project"),
-        ["", "short", "Upper-case", "1starts", "ends-", "a" * 31, "my project"],
-        ["acme-ml-prod", "abcdef", "a" * 30],
-    ),
-    "bucket_project": (
-        _gcp("check_project"),
-        ["", "short", "Upper-case", "ends-"],
-        ["acme-landing"],
-    ),
-    "subscription_id": (
-        _gcp("check_resource_id"),
-        ["", "ab", "1abc", "goog-x", "GOOG", "has space", "a/b", "a" * 256],
-        ["mfb-orders", "abc", "goo", "goox", "a" * 255, "A.b~c+d%e_f"],
-    ),
-    "service_account_id": (
-        _gcp("check_account_id"),
-        ["", "mfb-a", "Upper-x", "1abcdef", "abcdef-", "a" * 31, "a_bcdef"],
-        ["mfb-orders", "abcdef", "a" * 30],
-    ),
-    "topic_name": (
-        _gcp("topic_path"),
-        ["", "ab", "goog-x", "Goog-x", "projects/acme-ml-prod/subscriptions/s",
-         "projects/BAD/topics/orders", "projects/acme-ml-prod/topics/goog-x", "a/b",
-         "projects/acme-ml-prod/topics/ab"],
-        ["orders", "goo", "projects/acme-ml-prod/topics/orders", "A.b~c+d%e_f"],
-    ),
-    **{
-        f"{prop}@snowflake": (
-            (lambda p: lambda v: _snowflake(**{p: v}))(prop), SNOWFLAKE_BAD, SNOWFLAKE_GOOD
-        )
-        for prop in ("database", "schema", "table", "warehouse")
-    },
-    "account_id": (_dbt_account, ["", "12a", "-1", "1 2", "0x1"], ["43786", "0"]),
-    "host": (
-        _host,
-        ["", "https://h", "h:443", "h/x", "*.example.com", "203.0.113.7", "a b", "a" * 254],
-        ["hooks.example.com", "localhost", "a-1.b2.example"],
-    ),
-    "tls_secret_name": (
-        lambda v: _ingress_prop("tls_secret_name", v),
-        ["Bad_Name", "a b", "-a", "a" * 254],
-        ["hooks-tls", "a.b", ("a" * 61 + ".") * 4 + "a"],
-    ),
-    "ingress_class_name": (
-        lambda v: _ingress_prop("class_name", v),
-        ["Nginx", "a b", "a_b"],
-        ["nginx", "alb", "internet-facing"],
-    ),
-}
-
-
-def _namespace(value: str) -> None:
-    from metaflow_blueprints.metaflow_events import _check_namespace
-
-    _check_namespace(value)
-
-
-def _endpoint(value: str) -> None:
-    from metaflow_blueprints.argo import WebhookEvent
-
-    WebhookEvent(endpoint=value)
-
-
-#: Where a module is knowingly stricter than the construct (Terraform cannot hash, or the
-#: value goes unescaped into a pattern): variable -> {module: values only the module rejects}.
-STRICTER: dict[str, dict[str, list[str]]] = {
-    "name": {
-        **{m: ["a" * 43, "a" * 47] for m in ("webhook", "s3", "dynamodb", "dbt-cloud",
-                                            "fivetran", "snowflake")},
-        # mfb-<name> is a service account id (<= 30) and <name> a topic (>= 3, no goog).
-        **{m: ["a" * 27, "a", "ab", "goog-x", "google"] for m in ("pubsub", "gcs")},
-    },
-    "prefix": {"s3": ["a*", 'a"b', "a\\b", "a\nb"]},
-    "suffix": {"s3": ["*.csv", 'a"', "\\", "\t"]},
-}
-
-
-def _case(module_name: str, var: str) -> tuple[Callable[[str], object], list[str], list[str]]:
-    return CASES.get(f"{var}@{module_name}") or CASES[var]
-
-
-def test_every_validated_input_has_construct_cases(modules: dict[str, Any]) -> None:
-    for name, mod in modules.items():
-        for var, body in mod.doc["variable"].items():
-            if body.get("validation") and var not in ("prefix", "suffix"):
-                assert _case(name, var), f"{name}.{var}: add construct cases to CASES"
-
-
-def test_validations_reject_what_the_constructs_reject(modules: dict[str, Any]) -> None:
-    checked = 0
-    for name, mod in sorted(modules.items()):
-        for var, body in mod.doc["variable"].items():
-            if not body.get("validation") or (var not in CASES and f"{var}@{name}" not in CASES):
-                continue
-            check, bad, good = _case(name, var)
-            stricter = STRICTER.get(var, {}).get(name, [])
-            for value in bad:
-                assert _rejects(check, value), f"construct accepts {var}={value!r}"
-                assert not _module_accepts(mod, var, value), f"{name}.{var}={value!r} passes"
-            for value in good:
-                assert not _rejects(check, value), f"construct rejects {var}={value!r}"
-                if value in stricter:
-                    continue
-                assert _module_accepts(mod, var, value), f"{name}.{var}={value!r} refused"
-            for value in stricter:
-                assert not _module_accepts(mod, var, value), f"{name}.{var}={value!r} passes"
-            checked += 1
-    assert checked >= 40
-
-
-def test_s3_key_filters_accept_ordinary_keys_and_refuse_pattern_characters(
-    modules: dict[str, Any],
-) -> None:
-    s3 = modules["s3"]
-    for value in ["", "uploads/", ".csv", "dir with space/ü", "a+b=c&d"]:
-        assert _module_accepts(s3, "prefix", value), value
-        assert _module_accepts(s3, "suffix", value), value
-    for var, values in (("prefix", STRICTER["prefix"]["s3"]), ("suffix", STRICTER["suffix"]["s3"])):
-        for value in values:
-            assert not _module_accepts(s3, var, value), (var, value)
-
-
-def test_gcp_name_rules_match_the_resources_named_after_it(modules: dict[str, Any]) -> None:
-    from metaflow_blueprints.gcp.common import check_account_id, check_resource_id
-
-    for name in ("pubsub", "gcs"):
-        mod = modules[name]
-        for value in ["abc", "orders-ready", "goo", "a" * 26]:
-            assert _module_accepts(mod, "name", value), (name, value)
-            check_account_id("service_account_id", f"mfb-{value}")
-            check_resource_id("topic", value)
-        for value in ["ab", "goog", "google-x"]:
-            assert not _module_accepts(mod, "name", value), (name, value)
-            assert _rejects(lambda v: check_resource_id("topic", v), value)
 
 
 # --- what each module fixes or rewrites ------------------------------------------------------

@@ -7,18 +7,15 @@ EventSource with "rolling" types (webhook, sqs, sns).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from metaflow_blueprints import rules
 from metaflow_blueprints.argo.common import SecretKeyRef
 from metaflow_blueprints.argo.names import check_event_name, check_object_name
 from metaflow_blueprints.argo.sensor import API_VERSION
-from metaflow_blueprints.errors import BlueprintError, is_placeholder
-
-#: Webhook endpoint paths we accept (a mux route; /health is reserved by Argo).
-WEBHOOK_ENDPOINT = re.compile(r"^/[A-Za-z0-9._~\-/]*$")
+from metaflow_blueprints.errors import BlueprintError
 
 
 def _check_port(field_name: str, port: int) -> None:
@@ -40,14 +37,7 @@ class WebhookEvent:
     rolling = True
 
     def __post_init__(self) -> None:
-        if not is_placeholder(self.endpoint) and (
-            not WEBHOOK_ENDPOINT.fullmatch(self.endpoint) or self.endpoint == "/health"
-        ):
-            raise BlueprintError(
-                "WebhookEvent.endpoint",
-                self.endpoint,
-                "must be a URL path starting with '/' (letters, digits, '._~-/'), not /health.",
-            )
+        rules.WEBHOOK_ENDPOINT.check("WebhookEvent.endpoint", self.endpoint)
         _check_port("WebhookEvent.port", self.port)
         if self.method not in ("POST", "GET"):
             raise BlueprintError("WebhookEvent.method", self.method, "must be POST or GET.")

@@ -13,43 +13,21 @@ import base64
 import hashlib
 import re
 
-from metaflow_blueprints.errors import BlueprintError, is_placeholder
+from metaflow_blueprints import rules
+from metaflow_blueprints.rules import OBJECT_NAME_MAX
 
-OBJECT_NAME_MAX = 47
 EVENT_NAME_MAX = 63
-
-OBJECT_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,45}[a-z0-9])?$")
-EVENT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-#: A Kubernetes namespace (DNS-1123 label).
-NAMESPACE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def check_object_name(field: str, value: str) -> str:
     """Raise unless ``value`` is a safe EventSource/Sensor name; return it."""
-    if is_placeholder(value) or OBJECT_NAME.fullmatch(value):
-        return value
-    raise BlueprintError(
-        field,
-        value,
-        "is not a valid Argo Events object name.",
-        "Use 1-47 characters: lower-case letters, digits and '-', starting with a letter "
-        "and ending with a letter or digit (the EventSource Service name adds 16 characters "
-        "and must stay a 63-character DNS label).",
-    )
+    return rules.OBJECT_NAME.check(field, value)
 
 
 def check_event_name(field: str, value: str) -> str:
     """Raise unless ``value`` is a safe event, dependency or trigger name; return it."""
-    if is_placeholder(value) or EVENT_NAME.fullmatch(value):
-        return value
-    raise BlueprintError(
-        field,
-        value,
-        "is not a valid Argo Events event/dependency/trigger name.",
-        "Use 1-63 characters: lower-case letters, digits and '-', starting and ending with "
-        "a letter or digit (no dots, '_' or wildcards: these become JetStream subject tokens).",
-    )
+    return rules.EVENT_NAME.check(field, value)
 
 
 def short_hash(text: str, length: int = 6) -> str:

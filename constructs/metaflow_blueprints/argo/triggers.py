@@ -8,9 +8,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from metaflow_blueprints import rules
 from metaflow_blueprints.argo.common import SecretKeyRef
 from metaflow_blueprints.argo.names import check_event_name
-from metaflow_blueprints.errors import BlueprintError, is_placeholder
+from metaflow_blueprints.errors import BlueprintError
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$")
 _UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -84,10 +85,7 @@ class HttpTrigger:
     def __post_init__(self) -> None:
         if not self.url:
             raise BlueprintError("HttpTrigger.url", self.url, "is required.")
-        if not is_placeholder(self.url) and not re.match(r"^https?://", self.url):
-            raise BlueprintError(
-                "HttpTrigger.url", self.url, "must start with http:// or https://."
-            )
+        rules.WEBHOOK_URL.check("HttpTrigger.url", self.url)
         if self.method not in ("GET", "DELETE", "PATCH", "POST", "PUT"):
             raise BlueprintError(
                 "HttpTrigger.method", self.method, "must be GET/DELETE/PATCH/POST/PUT."

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from metaflow_blueprints import rules
 from metaflow_blueprints.argo import SecretKeyRef
 from metaflow_blueprints.aws import policies
 from metaflow_blueprints.aws.context import AwsContext
@@ -43,22 +44,8 @@ class SqsConsumer:
         :param issuer: its issuer URL (``https://oidc.eks.<region>.amazonaws.com/id/<ID>``;
             ``https://`` optional).
         """
-        if not is_placeholder(oidc_provider_arn) and ":oidc-provider/" not in oidc_provider_arn:
-            raise BlueprintError(
-                "oidc_provider_arn",
-                oidc_provider_arn,
-                "is not an IAM OIDC provider ARN.",
-                "Expected arn:aws:iam::<account>:oidc-provider/"
-                "oidc.eks.<region>.amazonaws.com/id/<ID>.",
-            )
-        if not is_placeholder(issuer) and (not issuer or "/" not in issuer):
-            raise BlueprintError(
-                "issuer",
-                issuer,
-                "is not an OIDC issuer URL.",
-                "Pass the cluster's identity.oidc.issuer, e.g. "
-                "https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE.",
-            )
+        rules.OIDC_PROVIDER_ARN.check("oidc_provider_arn", oidc_provider_arn)
+        rules.OIDC_ISSUER.check("issuer", issuer)
         if not is_placeholder(issuer) and not is_placeholder(oidc_provider_arn):
             _check_issuer_matches(oidc_provider_arn, issuer)
         return SqsConsumer("irsa", oidc_provider_arn=oidc_provider_arn, issuer=issuer)

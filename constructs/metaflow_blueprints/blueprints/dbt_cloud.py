@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Unpack
 
+from metaflow_blueprints import rules
 from metaflow_blueprints.argo import DataFilter
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.errors import BlueprintError
@@ -31,7 +32,7 @@ EVENT_TYPE = "job.run.completed"
 #: ``data.runStatus`` values dbt Cloud sends on ``job.run.completed``.
 RUN_STATUSES = ("Success", "Errored", "Cancelled")
 _RUN_STATUS = re.compile("^(?:" + "|".join(RUN_STATUSES) + ")$")
-NUMERIC_ID = re.compile(r"^[0-9]+$")
+NUMERIC_ID = re.compile(str(rules.DBT_NUMERIC_ID.pattern))
 _HINT = "dbt Cloud ids are numbers written as strings, e.g. '12345'."
 
 #: Payload key -> path in the webhook body (``data.*`` is dbt's ``data`` object).
@@ -125,6 +126,7 @@ class DbtCloudToMetaflow(VendorWebhook):
     ) -> None:
         values = group_values(VendorWebhookOptions, options)
         register_webhook, signing_secret = values["register_webhook"], values["signing_secret"]
+        rules.DBT_NUMERIC_ID.check("account_id", account_id)
         (account,) = check_values("account_id", [account_id], pattern=NUMERIC_ID, hint=_HINT) or ()
         jobs = check_values("job_ids", job_ids, pattern=NUMERIC_ID, hint=_HINT)
         environments = check_values(
@@ -147,7 +149,7 @@ class DbtCloudToMetaflow(VendorWebhook):
         if is_unresolved(account):
             # A Terraform value cannot be regex-escaped in Python; Terraform's regex() fails
             # the plan unless it is all digits, which need no escaping.
-            numeric = Fn.regex("^[0-9]+$", account)
+            numeric = Fn.regex(NUMERIC_ID.pattern, account)
             account_filter = (
                 DataFilter.at(f"{PAYLOAD_ROOT}.account_id").string().matches(f"^{numeric}$")
             )

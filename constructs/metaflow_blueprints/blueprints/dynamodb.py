@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Literal, Unpack
 
+from metaflow_blueprints import rules
 from metaflow_blueprints.argo import DataFilter, EventFilters, ExprFilter
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.aws import policies
@@ -38,7 +39,6 @@ from metaflow_blueprints.sources.sqs import (
 
 EventName = Literal["INSERT", "MODIFY", "REMOVE"]
 _EVENT_NAMES = ("INSERT", "MODIFY", "REMOVE")
-TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 _ATTRIBUTE = re.compile(r"^[A-Za-z0-9_\-:$ ]{1,255}$")
 #: Payload keys the blueprint always sets.
 FIXED_KEYS = ("table", "event_name", "sequence_number", "approximate_creation_time")
@@ -117,15 +117,8 @@ class DynamoDbToMetaflow(Construct):
         check_metaflow(metaflow)
         check_event("event", event)
         check_consumer(consumer)
-        if not is_unresolved(table_name) and (
-            not isinstance(table_name, str) or not TABLE_NAME.fullmatch(table_name)
-        ):
-            raise BlueprintError(
-                "table_name",
-                table_name,
-                "is not a DynamoDB table name.",
-                "Use 3-255 letters, digits, '_', '-' or '.' (the name, not the ARN).",
-            )
+        if not is_unresolved(table_name):
+            rules.DYNAMODB_TABLE.check("table_name", table_name)
         names = _check_event_names(event_names)
         key_map = _check_keys(keys)
         if starting_position not in ("LATEST", "TRIM_HORIZON"):
@@ -137,17 +130,8 @@ class DynamoDbToMetaflow(Construct):
         )
         check_int_range("maximum_retry_attempts", maximum_retry_attempts, 0, 10000)
         check_int_range("maximum_record_age_in_seconds", maximum_record_age_in_seconds, 60, 604800)
-        if (
-            stream_arn is not None
-            and not is_unresolved(stream_arn)
-            and (":dynamodb:" not in stream_arn or "/stream/" not in stream_arn)
-        ):
-            raise BlueprintError(
-                "stream_arn",
-                stream_arn,
-                "is not a DynamoDB stream ARN.",
-                "Expected arn:aws:dynamodb:<region>:<account>:table/<table>/stream/<label>.",
-            )
+        if stream_arn is not None and not is_unresolved(stream_arn):
+            rules.check("stream_arn", stream_arn, rules.DYNAMODB_STREAM_ARN)
         choice = check_queue_choice(queue_options)
         claim_queue(self, choice)
         queue, queue_arn = choice.queue, choice.queue_arn

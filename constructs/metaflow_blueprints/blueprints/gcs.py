@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Unpack
 
+from metaflow_blueprints import rules
 from metaflow_blueprints.argo import DataFilter, EventFilters
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.errors import BlueprintError
@@ -71,7 +71,6 @@ def _literal(field: str, value: str | None) -> str | None:
 
 
 #: A GCS bucket name (the name, not a gs:// URL).
-GCS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
 
 
 class GcsToMetaflow(Construct):
@@ -244,17 +243,8 @@ class GcsToMetaflow(Construct):
 
 
 def _check_bucket(bucket: str) -> None:
-    if is_unresolved(bucket):
-        return
-    valid = isinstance(bucket, str) and GCS_BUCKET.fullmatch(bucket)
-    if not valid:
-        raise BlueprintError(
-            "bucket_name",
-            bucket,
-            "is not a GCS bucket name.",
-            "Give the bare name (3-222 lower-case letters, digits, '-', '_', '.'), without "
-            "'gs://' or a path.",
-        )
+    if not is_unresolved(bucket):
+        rules.GCS_BUCKET.check("bucket_name", bucket)
 
 
 def _check_event_types(event_types: Sequence[str]) -> tuple[str, ...]:

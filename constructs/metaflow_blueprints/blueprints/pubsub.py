@@ -111,7 +111,9 @@ class PubSubToMetaflow(Construct):
             raise BlueprintError("topic", topic, "must be a google_pubsub_topic (PubsubTopic).")
         if not isinstance(json_body, bool):
             raise BlueprintError("json_body", json_body, "must be True or False.")
-        topic_id = full_topic_path("topic_name", topic_name, project) if topic_name else None
+        topic_id = (
+            None if topic_name is None else full_topic_path("topic_name", topic_name, project)
+        )
         event_name = event_key(event)
         user_filters = as_filters(filters)
         attribute_set = EventFilters.all(attribute_filters(attributes_filter))

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Literal, Unpack
 
+from metaflow_blueprints import rules
 from metaflow_blueprints.argo import DataFilter, EventFilters, ExprFilter
 from metaflow_blueprints.argo.filters import Filter, regex_literal
 from metaflow_blueprints.aws.context import AwsContext
@@ -28,7 +29,6 @@ from metaflow_blueprints.sources.sqs import (
 )
 
 Delivery = Literal["notification", "eventbridge"]
-BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _EVENT_TYPE = re.compile(r"^s3:[A-Za-z]+(:([A-Za-z]+|\*))?$")
 
 #: S3 event type -> (EventBridge detail-type, detail.reason or None)
@@ -217,16 +217,8 @@ class S3ToMetaflow(Construct):
 
 
 def _check_bucket(bucket: str) -> None:
-    if is_unresolved(bucket):
-        return
-    if not isinstance(bucket, str) or not BUCKET_NAME.fullmatch(bucket) or ".." in bucket:
-        raise BlueprintError(
-            "bucket_name",
-            bucket,
-            "is not a valid S3 bucket name.",
-            "Pass the bucket name (3-63 lower-case letters, digits, '.' and '-'), not an ARN "
-            "or s3:// URL.",
-        )
+    if not is_unresolved(bucket):
+        rules.check("bucket_name", bucket, rules.S3_BUCKET)
 
 
 def _check_events(events: Sequence[str]) -> list[str]:

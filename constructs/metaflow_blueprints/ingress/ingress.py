@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from metaflow_blueprints import rules
 from metaflow_blueprints.checks import check_int_range
 from metaflow_blueprints.errors import BlueprintError, is_placeholder
 from metaflow_blueprints.k8s.claims import claim
@@ -28,11 +28,6 @@ TLS_UPSTREAM_ANNOTATION = "metaflow-blueprints.io/tls"
 Controller = Literal["nginx", "alb"]
 KNOWN_CLASSES: dict[str, Controller] = {"nginx": "nginx", "ingress-nginx": "nginx", "alb": "alb"}
 
-_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
-#: A Kubernetes object name (DNS-1123 subdomain): Secrets, IngressClasses, Ingress hosts.
-SUBDOMAIN = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
-#: Searched, not matched: the last label of a host name holds a letter (so it is no IPv4).
-LAST_LABEL_HAS_LETTER = re.compile(r"[a-z][-a-z0-9]*$")
 _ANY = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 
 
@@ -40,35 +35,20 @@ def check_host(field_name: str, host: object) -> None:
     """A bare DNS name of at most 253 characters: no scheme, port, path, wildcard or IP."""
     if is_placeholder(host):
         return
-    if not isinstance(host, str) or not host:
-        raise BlueprintError(field_name, host, "must be a non-empty host name.")
     try:
-        ipaddress.ip_address(host)
+        ipaddress.ip_address(host)  # type: ignore[arg-type]
     except ValueError:
         pass
     else:
         raise BlueprintError(
             field_name, host, "is an IP address; an Ingress rule needs a DNS host name."
         )
-    if len(host) > 253 or not SUBDOMAIN.fullmatch(host) or not LAST_LABEL_HAS_LETTER.search(host):
-        raise BlueprintError(
-            field_name,
-            host,
-            "must be a bare lower-case DNS name of at most 253 characters (no scheme, "
-            "port, path, spaces or wildcard), e.g. 'hooks.example.com'.",
-        )
+    rules.check(field_name, host, rules.HOST)
 
 
 def check_object_name(field_name: str, value: object) -> None:
     """A DNS-1123 subdomain (Secret or IngressClass name); tokens are not checked."""
-    if is_placeholder(value):
-        return
-    if not isinstance(value, str) or len(value) > 253 or not SUBDOMAIN.fullmatch(value):
-        raise BlueprintError(
-            field_name,
-            value,
-            "is not a valid Kubernetes object name (lower-case DNS-1123 subdomain).",
-        )
+    rules.SUBDOMAIN.check(field_name, value)
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ import base64
 import hashlib
 import re
 
-from metaflow_blueprints.argo.names import OBJECT_NAME_MAX, derive_name
+from metaflow_blueprints import rules
+from metaflow_blueprints.argo.names import derive_name
 from metaflow_blueprints.errors import BlueprintError, is_placeholder
+from metaflow_blueprints.rules import OBJECT_NAME_MAX
 
-EVENT_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
-PAYLOAD_KEY = re.compile(r"^[A-Za-z0-9_]+$")
 #: Keys of the payload envelope that the bridge fills itself (``ArgoEvent.publish``).
 ENVELOPE_KEYS = frozenset({"name", "id", "timestamp", "utc_date", "generated-by-metaflow"})
 #: Names ``metaflow.Parameter`` refuses ("is a reserved word"; Metaflow 2.19, where the CLI
@@ -39,29 +39,12 @@ DEFAULT_WEBHOOK_PORT = 12000
 
 def check_event(field: str, value: str) -> str:
     """Raise unless ``value`` is a valid Metaflow event name; return it."""
-    if is_placeholder(value):
-        return value
-    if not isinstance(value, str) or not EVENT_NAME.fullmatch(value):
-        raise BlueprintError(
-            field,
-            value,
-            "is not a valid Metaflow event name.",
-            "Metaflow's @trigger accepts only letters, digits, '_', '.' and '-' "
-            "(e.g. 'data.updated').",
-        )
-    return value
+    return rules.METAFLOW_EVENT.check(field, value)
 
 
 def check_payload_key(field: str, value: str) -> str:
     """Raise unless ``value`` can be a top-level payload key mapped by ``@trigger``."""
-    if not isinstance(value, str) or not PAYLOAD_KEY.fullmatch(value):
-        raise BlueprintError(
-            field,
-            value,
-            "is not a valid payload key.",
-            "Metaflow maps only top-level keys made of letters, digits and '_' to flow "
-            "parameters; nested keys are never mapped.",
-        )
+    rules.PAYLOAD_KEY.check(field, value)
     if value in ENVELOPE_KEYS:
         raise BlueprintError(
             field,

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from metaflow_blueprints.argo.names import NAMESPACE_NAME
+from metaflow_blueprints import rules
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY
 from metaflow_blueprints.platform.chart import (
@@ -56,11 +56,8 @@ def check_release_name(prop: str, name: str) -> None:
 
 def check_namespace(prop: str, namespace: str) -> None:
     """Raise unless ``namespace`` is a DNS-1123 label (tokens are skipped)."""
-    if not is_unresolved(namespace) and not NAMESPACE_NAME.fullmatch(namespace):
-        raise BlueprintError(
-            prop, namespace, "is not a valid Kubernetes namespace (DNS-1123 label).",
-            "Use 1-63 lower-case letters, digits and '-', starting and ending alphanumeric.",
-        )
+    if not is_unresolved(namespace):
+        rules.NAMESPACE.check(prop, namespace)
 
 
 def chart_values(*, namespaced: bool, install_crds: bool) -> dict[str, Any]:

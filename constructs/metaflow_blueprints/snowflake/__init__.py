@@ -1,7 +1,6 @@
 """Snowflake side of ``SnowflakeToMetaflow``: identifiers, generated SQL, the change notifier."""
 
 from metaflow_blueprints.snowflake.identifiers import (
-    IDENTIFIER,
     check_identifier,
     qualified,
     quote_identifier,
@@ -10,7 +9,6 @@ from metaflow_blueprints.snowflake.identifiers import (
 from metaflow_blueprints.snowflake.sql import ChangeNotifierSql, notifier_sql
 
 __all__ = [
-    "IDENTIFIER",
     "ChangeNotifierSql",
     "check_identifier",
     "notifier_sql",

@@ -15,12 +15,8 @@ Terraform refuses, at plan time, a value that is not an identifier of that synta
 
 from __future__ import annotations
 
-import re
-
-from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints import rules
 from metaflow_blueprints.runtime import Fn, is_unresolved
-
-IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,254}$")
 
 
 def check_identifier(field: str, value: object) -> str:
@@ -30,15 +26,8 @@ def check_identifier(field: str, value: object) -> str:
     """
     if isinstance(value, str) and is_unresolved(value):
         return value
-    if not isinstance(value, str) or not IDENTIFIER.fullmatch(value):
-        raise BlueprintError(
-            field,
-            value,
-            "is not a supported Snowflake identifier.",
-            "Use 1-255 letters, digits, '_' or '$', starting with a letter or '_', exactly as "
-            "Snowflake stores the name (unquoted names are stored upper-case: ORDERS). "
-            "Quotes, semicolons, spaces and newlines are not allowed.",
-        )
+    rules.SNOWFLAKE_IDENTIFIER.check(field, value)
+    assert isinstance(value, str)  # the rule accepts strings only
     return value
 
 
@@ -49,10 +38,10 @@ def _replace(text: str, old: str, new: str) -> str:
 
 def token_precondition(field: str, value: str) -> dict[str, object]:
     """A Terraform ``lifecycle.precondition`` that ``value`` (a token) is an identifier."""
+    rule = rules.SNOWFLAKE_IDENTIFIER
     return {
-        "condition": Fn.can(Fn.regex(IDENTIFIER.pattern, value)),
-        "error_message": f"{field} must be a Snowflake identifier matching {IDENTIFIER.pattern} "
-        "(it is compiled into the generated SQL).",
+        "condition": Fn.can(Fn.regex(str(rule.pattern), value)),
+        "error_message": f"{field} {rule.message} (It is compiled into the generated SQL.)",
     }
 
 

@@ -162,10 +162,13 @@ class PubSubConsumerProps:
         return typing.cast(SubscriptionSettings, pick(SubscriptionSettings, self.options))
 
     def subscription_id_for(self, name: str) -> str:
-        return typing.cast(str, self.options["subscription_id"] or f"mfb-{name}")
+        # None means unset; an empty string is a value (refused by its check).
+        given = self.options["subscription_id"]
+        return f"mfb-{name}" if given is None else typing.cast(str, given)
 
     def account_id_for(self, name: str) -> str:
-        return typing.cast(str, self.options["service_account_id"] or account_id_for(name))
+        given = self.options["service_account_id"]
+        return account_id_for(name) if given is None else typing.cast(str, given)
 
     def check(self, name: str, topic: str | None) -> None:
         """Validate every setting (creates nothing), for the blueprint stem ``name``."""

@@ -1,0 +1,375 @@
+"""One source for every validation (``metaflow_blueprints/rules.py``), judged by real engines.
+
+* Modules vs constructs: for every validated module variable, generated values (valid,
+  near-valid, unicode, boundary lengths, random) are accepted by the generated module's
+  ``validation`` conditions, evaluated by the Terraform CLI (``terraform console``, no
+  provider, offline), exactly when the construct's rule accepts them in RE2 (``google-re2``,
+  what the constructs run). Where a module is stricter than the construct, everything it
+  accepts the construct accepts too.
+* The constructs really check with those rules: each module input's bad values make the
+  blueprint itself raise a ``BlueprintError`` naming the prop, before any resource.
+* No other file of the package spells a rule's pattern or message.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import typing
+import unicodedata
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, find, given, settings
+from hypothesis import strategies as st
+
+from metaflow_blueprints import rules
+from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.export import derive, registry
+from metaflow_blueprints.export.spec import Input
+from metaflow_blueprints.props import REQUIRED
+from metaflow_blueprints.rules import Rule
+from tests import terraform
+
+PACKAGE = Path(rules.__file__).parent
+
+# --- generated values ----------------------------------------------------------------------
+
+#: Characters that break rules in instructive ways: separators, case, control characters,
+#: what a pattern or JSON string would interpret, non-ASCII letters and digits, combining
+#: marks (Terraform normalizes to NFC), a Kelvin sign (case-folds to 'k'), an emoji.
+ODD = [
+    *" ._-/:*\"\\$%{}A\n\t\x00\x7f\xe9\xfc\u0130\u017f\u212a\u0663\u0301\U0001f642",
+    *("goog", "projects/", "//", ".."),
+]
+
+
+def _resize(value: str, size: int) -> str:
+    filler = value[-1:] or "a"
+    return value[:size] if size <= len(value) else value + filler * (size - len(value))
+
+
+def _mutate(value: str, op: int, char: str, at: int) -> str:
+    at = at % (len(value) + 1)
+    return [
+        value[:at] + char + value[at:],  # insert
+        value[:at] + value[at + 1 :],  # delete
+        value[:at] + char + value[at + 1 :],  # replace
+        value.upper(),
+        value + "\n",
+        char + value,
+        value + char,
+        value * 2,
+    ][op % 8]
+
+
+def _bounds(rule_list: Iterable[Rule]) -> set[int]:
+    """Every length a rule states (quantifier bounds, max_length), and its neighbours."""
+    sizes = set()
+    for rule in rule_list:
+        quantifiers = re.findall(r"\{(\d+)(?:,(\d*))?\}", rule.pattern or "")
+        numbers = [int(bound) for pair in quantifiers for bound in pair if bound]
+        numbers += [rule.max_length] if rule.max_length else []
+        for n in numbers:
+            sizes |= {n - 1, n, n + 1, n + 2, n + 3}
+    return {n for n in sizes if 0 <= n <= 300}
+
+
+def matching(rule_list: tuple[Rule, ...]) -> st.SearchStrategy[str]:
+    """Strings matching one of the patterns, or all of them (mostly valid, not always)."""
+    from_patterns = [st.from_regex(r.pattern) for r in rule_list if r.pattern]
+    # Unanchored rules (``:dynamodb:`` and ``/stream/``) are met together by a concatenation.
+    joined = st.tuples(*from_patterns).map("".join)
+    return st.one_of(*from_patterns, joined)
+
+
+def accepted_example(rule_list: tuple[Rule, ...]) -> str:
+    """One value every rule accepts (found by Hypothesis), so each batch has one."""
+    return find(
+        matching(rule_list).filter(lambda v: rules.accepts(rule_list, v)),
+        lambda v: True,
+        settings=settings(  # the first one found: no shrinking
+            max_examples=500, database=None, phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
+
+
+def values_for(rule_list: tuple[Rule, ...], seed: str) -> st.SearchStrategy[list[str]]:
+    """Valid, near-valid, boundary-length, forbidden and arbitrary values for these rules."""
+    valid = matching(rule_list)
+    near = st.builds(_mutate, valid, st.integers(0, 7), st.sampled_from(ODD), st.integers(0, 99))
+    sized = st.builds(_resize, valid, st.sampled_from(sorted(_bounds(rule_list)) or [0]))
+    forbidden = [value for rule in rule_list for value in rule.forbidden]
+    return st.tuples(
+        st.lists(valid, min_size=2, max_size=3),
+        st.lists(near, min_size=6, max_size=10),
+        st.lists(sized, min_size=3, max_size=5),
+        st.lists(st.text(max_size=12), max_size=2),
+    ).map(lambda parts: [v for part in parts for v in part] + forbidden + ["", seed])
+
+
+# --- the modules' conditions, evaluated by Terraform ----------------------------------------
+
+
+def validated(modules: Mapping[str, Any]) -> list[tuple[str, Input, list[str]]]:
+    """(module, input, rendered conditions) of every validated module variable."""
+    out = []
+    for name in sorted(modules):
+        mod = modules[name]
+        for item in mod.spec.inputs:
+            blocks = mod.doc["variable"][item.name].get("validation", [])
+            assert len(blocks) == len(item.validations), f"{name}.{item.name}"
+            if blocks:
+                out.append((name, item, [block["condition"] for block in blocks]))
+    return out
+
+
+def _expression(condition: str, var: str) -> str:
+    """The rendered condition as an expression over ``v`` instead of ``var.<var>``."""
+    assert condition.startswith("${") and condition.endswith("}")
+    return re.sub(rf"\bvar\.{var}\b", "v", condition[2:-1])
+
+
+def terraform_verdicts(
+    cases: list[tuple[list[str], list[str]]], workdir: Path
+) -> list[list[list[bool]]]:
+    """For each (conditions, values): per value, each condition's result, by ``terraform
+    console`` on a configuration holding only the values (no provider: runs offline)."""
+    (workdir / "values.json").write_text(json.dumps([values for _, values in cases]))
+    (workdir / "main.tf").write_text(
+        'locals {\n  values = jsondecode(file("${path.module}/values.json"))\n}\n'
+    )
+    # One expression: a non-interactive console prints only its last result.
+    lists = [
+        f"[for v in local.values[{i}] : [{', '.join(conditions)}]]"
+        for i, (conditions, _) in enumerate(cases)
+    ]
+    expression = f"jsonencode([{', '.join(lists)}])"
+    result = terraform.run(["console"], workdir, config_dir=workdir, input=expression + "\n")
+    assert result.returncode == 0, result.output
+    verdicts = json.loads(json.loads(result.stdout.strip()))
+    assert len(verdicts) == len(cases), result.output
+    return typing.cast(list[list[list[bool]]], verdicts)
+
+
+@pytest.fixture(scope="module")
+def cases(modules: Mapping[str, Any]) -> list[tuple[str, Input, list[str]]]:
+    found = validated(modules)
+    assert len(found) >= 40
+    return found
+
+
+def _rule_sets() -> list[tuple[Rule, ...]]:
+    """Each distinct list of validations of the modules' inputs (one test each)."""
+    found: list[tuple[Rule, ...]] = []
+    for name in registry.names():
+        for item in registry.get(name).inputs:
+            if item.validations and item.validations not in found:
+                found.append(item.validations)
+    return found
+
+
+RULE_SETS = _rule_sets()
+
+
+@pytest.mark.parametrize(
+    "rule_set", RULE_SETS, ids=[f"{i}-" + rs[0].message[:24] for i, rs in enumerate(RULE_SETS)]
+)
+def test_modules_accept_exactly_what_the_construct_rules_accept(
+    rule_set: tuple[Rule, ...],
+    cases: list[tuple[str, Input, list[str]]],
+    tmp_path_factory: Any,
+) -> None:
+    terraform.require_terraform()
+    users = [(name, item, conds) for name, item, conds in cases if item.validations == rule_set]
+    assert users
+    seed = accepted_example(rule_set)
+    outcomes: set[bool] = set()
+    workdir = tmp_path_factory.mktemp("console")
+
+    @settings(max_examples=5, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @given(values=values_for(rule_set, seed))
+    def agree(values: list[str]) -> None:
+        batch = [([_expression(c, item.name) for c in conds], values) for _, item, conds in users]
+        for (name, item, _), results in zip(users, terraform_verdicts(batch, workdir), strict=True):
+            where = f"{name}.{item.name}"
+            for value, blocks in zip(values, results, strict=True):
+                # Terraform stores text in NFC, so a module (and the construct behind it)
+                # sees the normalized value; most generated values are NFC already.
+                seen = unicodedata.normalize("NFC", value)
+                python = [rule.accepts(seen) for rule in item.validations]
+                assert blocks == python, (where, value, blocks, python)
+                outcomes.add(all(blocks))
+                if all(blocks):  # a stricter module never takes what the construct refuses
+                    assert rules.accepts(item.construct_rules, seen), (where, value)
+
+    agree()
+    assert outcomes == {True, False}, "values were never both accepted and refused"
+
+
+def test_validations_equal_the_construct_rules_unless_stricter(
+    cases: list[tuple[str, Input, list[str]]],
+) -> None:
+    """Only inputs the registry marks stricter (``module_rules``) differ from the construct."""
+    stricter = {(bp.name, var.name) for bp in registry.BLUEPRINTS for var in _vars(bp)
+                if var.module_rules is not None}  # fmt: skip
+    for name, item, _ in cases:
+        if (name, item.name) not in stricter:
+            assert item.validations == item.construct_rules, (name, item.name)
+    assert ("webhook", "name") in stricter and ("s3", "prefix") in stricter
+
+
+# --- the constructs check with the same rules -------------------------------------------------
+
+
+def _vars(bp: derive.Blueprint) -> list[derive.Var]:
+    return [v for i in bp.inputs for v in (i.inputs if isinstance(i, derive.Part) else (i,))]
+
+
+def literal_values(bp: derive.Blueprint) -> dict[str, Any]:
+    """Inputs as a caller would give them: examples, else the construct's own default."""
+    spec = registry.get(bp.name)
+    owners: dict[str, str] = {}
+    for item in bp.inputs:
+        for var in item.inputs if isinstance(item, derive.Part) else (item,):
+            owners[var.name] = item.factory if isinstance(item, derive.Part) else bp.construct
+    values: dict[str, Any] = {}
+    for item, var in zip(spec.inputs, _vars(bp), strict=True):
+        param = derive.props_of(owners[var.name]).get(var.target)
+        if item.required:
+            values[item.name] = item.example
+        elif var.passed and param is not None and param.default is not REQUIRED:
+            values[item.name] = param.default
+        else:
+            values[item.name] = item.default
+    return values
+
+
+def _receivers(bp: derive.Blueprint, values: Mapping[str, Any], bad: str) -> set[str]:
+    """Construct props that receive the value ``bad`` (directly or through a fallback)."""
+    return {var.target for var in _vars(bp) if var.passed and derive._value(var, values) == bad}
+
+
+REFUSED = ["", " ", "a b", "UPPER", "-x", "x-", "ab", "a..b", "a/b", "goog-x", "x\n", "é",
+           "a" * 300, "projects/p/subscriptions/s", "hooks.example.123", "/health", "ftp://x",
+           "arn:aws:dynamodb:r:1:table/t"]  # fmt: skip
+
+
+def _refused(rule: Rule, earlier: tuple[Rule, ...], example: str) -> str | None:
+    """A value ``rule`` refuses that the rules checked before it accept."""
+    candidates = [*REFUSED, *(_mutate(example, op, c, 3) for op in range(8) for c in ODD)]
+    for value in [*rule.forbidden, *candidates]:
+        if rules.accepts(earlier, value) and not rule.accepts(value):
+            return value
+    return None
+
+
+@pytest.mark.parametrize("bp", registry.BLUEPRINTS, ids=lambda bp: bp.name)
+def test_blueprints_refuse_what_each_construct_rule_refuses(bp: derive.Blueprint) -> None:
+    from metaflow_blueprints.runtime import App, TerraformStack
+
+    spec = registry.get(bp.name)
+    values = literal_values(bp)
+    bp_build = spec.build
+    bp_build(TerraformStack(App(), "ok"), values)  # the examples build
+    checked = 0
+    for item in spec.inputs:
+        for i, rule in enumerate(item.construct_rules):
+            good = str(values[item.name] or "")
+            bad = _refused(rule, item.construct_rules[:i], good)
+            assert bad is not None, f"{bp.name}.{item.name}: no value refused by {rule}"
+            given = {**values, item.name: bad}
+            with pytest.raises(BlueprintError) as error:
+                bp_build(TerraformStack(App(), "bad"), given)
+            assert error.value.value == bad, (bp.name, item.name, str(error.value))
+            field = error.value.field.rsplit(".", 1)[-1]
+            assert field in _receivers(bp, given, bad), (bp.name, item.name, field)
+            assert str(error.value).endswith(rule.message), (bp.name, item.name, str(error.value))
+            checked += 1
+    assert checked >= 4
+
+
+def test_tokens_skip_the_check_unless_the_rule_says_no() -> None:
+    token = "${var.x}"
+    assert rules.METAFLOW_EVENT.check("event", token) == token
+    with pytest.raises(BlueprintError, match="payload key"):
+        rules.PAYLOAD_KEY.check("payload", token)  # keys are written at synth time
+    with pytest.raises(BlueprintError) as error:
+        rules.check("bucket_name", "a..b", rules.S3_BUCKET)
+    assert (error.value.field, error.value.value) == ("bucket_name", "a..b")
+    assert str(error.value) == "bucket_name='a..b': " + rules.S3_BUCKET[1].message
+
+
+def test_rules_match_like_terraform_not_like_python_re() -> None:
+    """RE2's ``$`` is the end of the text; Python's ``re.match`` also allows a final newline."""
+    assert re.match(str(rules.METAFLOW_EVENT.pattern), "orders\n")
+    assert not rules.METAFLOW_EVENT.accepts("orders\n")
+
+
+# --- no pattern or message written twice ------------------------------------------------------
+
+
+def all_rules() -> list[Rule]:
+    found: list[Rule] = []
+    for value in vars(rules).values():
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, Rule) and item not in found:
+                found.append(item)
+    for spec in (registry.get(name) for name in registry.names()):
+        for item in spec.inputs:
+            found += [r for r in item.validations if r not in found]
+    return found
+
+
+def _strings(path: Path) -> list[str]:
+    """Every string constant of a module, implicit concatenations joined (as Python does)."""
+    tree = ast.parse(path.read_text())
+    return [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)
+            and isinstance(n.value, str)]  # fmt: skip
+
+
+def _is_copy(text: str, rule: Rule) -> bool:
+    """``text`` holds the rule's regex (one with a metacharacter: ``:dynamodb:`` is plain
+    text that ARNs and examples contain legitimately) or its message, or 5+ words of it."""
+    pattern = rule.pattern or ""
+    if re.search(r"[\^$\[\]()*+?{}|\\]", pattern) and (text == pattern or (
+        len(pattern) >= 8 and pattern in text
+    )):
+        return True
+    prose = len(text) >= 40 and len(text.split()) >= 5
+    return rule.message in text or (prose and text in rule.message)
+
+
+def duplicates(root: Path, rule_list: list[Rule]) -> list[str]:
+    """``file: text`` for each string constant outside rules.py that copies a rule."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "rules.py" and path.parent == root:
+            continue
+        for text in _strings(path):
+            if any(_is_copy(text, rule) for rule in rule_list):
+                found.append(f"{path.relative_to(root)}: {text!r}")
+    return found
+
+
+def test_no_rule_pattern_or_message_is_written_twice() -> None:
+    rule_list = all_rules()
+    assert len(rule_list) >= 25
+    assert duplicates(PACKAGE, rule_list) == []
+
+
+def test_the_duplicate_check_finds_a_copy(tmp_path: Path) -> None:
+    (tmp_path / "rules.py").write_text("")
+    (tmp_path / "copy.py").write_text(
+        f"PATTERN = re.compile({rules.GCS_BUCKET.pattern!r})\n"
+        f"URL = re.match({rules.WEBHOOK_URL.pattern!r}, url)\n"
+        "HINT = ('is not a GCP project id: 6-30 lower-case letters, '\n"
+        "        \"digits or '-'\")\n"
+    )
+    found = duplicates(tmp_path, all_rules())
+    assert len(found) == 3 and all(line.startswith("copy.py: ") for line in found), found
