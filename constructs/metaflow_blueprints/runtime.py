@@ -282,9 +282,8 @@ def address(resource: Any) -> str:
     ``resource.fqn`` is a token that renders as ``"${type.logical_id}"``, which
     ``terraform init`` rejects in ``depends_on`` ("A single static variable reference").
     Read once per resource and remembered (one jsii round trip instead of two per call;
-    the resource type once per binding class): override a logical ID before handing the
-    resource to anything that depends on it, as the ``depends_on`` already written would
-    keep the old address anyway.
+    the resource type once per binding class). cdktf and cdktn remember the logical ID too,
+    once read (``TerraformElement.friendlyUniqueId``), so the two cannot disagree.
     """
     known = getattr(resource, _ADDRESS, None)
     if known is None:
