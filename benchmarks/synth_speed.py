@@ -182,7 +182,7 @@ def bench(
 LABELS = {
     "eager3": "eager import aws+google+kubernetes",
     "eager2": "eager import aws+kubernetes",
-    "app": "reference app synth (4 stacks)",
+    "app": "reference app synth (every stack)",
     "readme": "README-style app synth (webhook+S3)",
     "n1": "1 webhook blueprint synth",
     "n10": "10 webhook blueprints synth",
