@@ -23,8 +23,7 @@ from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.metaflow import deadletters
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.replay import replay
-from metaflow_blueprints.synth import synth_app
-from stacks.__main__ import STACKS, build
+from stacks.__main__ import STACKS
 from tests.helpers import REPO, manifests, resources, single_block, synth
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -61,12 +60,9 @@ def go_retry_window(backoff: dict[str, Any]) -> float:
 
 
 @pytest.fixture(scope="module")
-def stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    outdir = tmp_path_factory.mktemp("cdktf.out")
-    synth_app(build(str(outdir)))
-    return {
-        name: json.loads((outdir / "stacks" / name / "cdk.tf.json").read_text()) for name in STACKS
-    }
+def stacks(reference_stacks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The reference stacks (synthesized once per session, tests/conftest.py)."""
+    return reference_stacks
 
 
 def _bridge_triggers(terraform: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from metaflow_blueprints.synth import synth_app
-from stacks.__main__ import STACKS, build
+from stacks.__main__ import STACKS
 from tests.helpers import manifests
 
 TABLE = json.loads((Path(__file__).parent / "data" / "argo_go_json_tags.json").read_text())
@@ -98,12 +97,9 @@ def test_the_rule_sees_both_kinds_of_drift() -> None:
 
 
 @pytest.fixture(scope="module")
-def stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    outdir = tmp_path_factory.mktemp("cdktf.out")
-    synth_app(build(str(outdir)))
-    return {
-        name: json.loads((outdir / "stacks" / name / "cdk.tf.json").read_text()) for name in STACKS
-    }
+def stacks(reference_stacks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The reference stacks (synthesized once per session, tests/conftest.py)."""
+    return reference_stacks
 
 
 @pytest.mark.parametrize("name", sorted(STACKS))

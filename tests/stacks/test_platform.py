@@ -28,10 +28,9 @@ NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 @pytest.fixture(scope="module")
-def outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("cdktf.out")
-    synth_app(build(str(out)))
-    return out
+def outdir(reference_out: Path) -> Path:
+    """The reference app's cdktf.out (synthesized once per session, tests/conftest.py)."""
+    return reference_out
 
 
 def test_manifest_orders_platform_first(outdir: Path) -> None:

@@ -222,7 +222,7 @@ class WebhookIngressResource(Construct):
         path: str,
     ) -> None:
         super().__init__(scope, id)
-        claim(self, "Ingress", namespace, name)
+        claim(self, "Ingress", namespace, name, parent=scope)
         ing = provider_module("kubernetes", "ingress_v1")
         backend = ing.IngressV1SpecRuleHttpPathBackend(
             service=ing.IngressV1SpecRuleHttpPathBackendService(

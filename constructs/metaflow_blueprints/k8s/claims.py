@@ -9,28 +9,41 @@ a second claim names both construct paths. Names that are Terraform tokens are s
 from __future__ import annotations
 
 from metaflow_blueprints.errors import BlueprintError, is_placeholder
-from metaflow_blueprints.runtime import Construct, TerraformStack
+from metaflow_blueprints.runtime import Construct, path_of, stack_of
 
 _ATTRIBUTE = "_mfb_kubernetes_claims"
 
 
-def claim(scope: Construct, kind: str, namespace: str, name: str, *, field: str = "name") -> None:
-    """Record that ``scope`` creates ``kind`` ``namespace/name``; raise if another does."""
+def claim(
+    scope: Construct,
+    kind: str,
+    namespace: str,
+    name: str,
+    *,
+    field: str = "name",
+    parent: Construct | None = None,
+) -> None:
+    """Record that ``scope`` creates ``kind`` ``namespace/name``; raise if another does.
+
+    ``parent``: the scope ``scope`` was created in, if known (spares a jsii round trip).
+    """
     if is_placeholder(name) or is_placeholder(namespace):
         return
-    stack = TerraformStack.of(scope)
-    claims: dict[tuple[str, str, str], str] = getattr(stack, _ATTRIBUTE, None) or {}
+    stack = stack_of(scope, parent=parent)
+    claims: dict[tuple[str, str, str], Construct] = getattr(stack, _ATTRIBUTE, None) or {}
     setattr(stack, _ATTRIBUTE, claims)
     key = (kind, namespace, name)
-    path = scope.node.path
     owner = claims.get(key)
-    if owner is not None and owner != path:
+    # One construct may claim a name twice; construct paths (unique in the stack) are only
+    # read for the message.
+    if owner is not None and owner is not scope:
         raise BlueprintError(
             field,
             name,
-            f"{kind} {namespace}/{name} would be created by both {owner!r} and {path!r}.",
+            f"{kind} {namespace}/{name} would be created by both {path_of(owner)!r} and "
+            f"{path_of(scope)!r}.",
             "Give one of them another construct id or name= (ids that differ only in "
             "'_' and '-' or case resolve to the same Kubernetes names), or put them in "
             "different namespaces.",
         )
-    claims[key] = path
+    claims[key] = scope

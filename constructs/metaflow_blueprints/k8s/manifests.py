@@ -39,10 +39,10 @@ class ArgoManifest(Construct):
     ) -> None:
         super().__init__(scope, id)
         kind = "Sensor" if isinstance(spec, Sensor) else "EventSource"
-        claim(self, kind, spec.namespace, spec.name)
+        claim(self, kind, spec.namespace, spec.name, parent=scope)
         if isinstance(spec, EventSource) and spec.service_ports:
             # The Argo controller creates this Service for the EventSource.
-            claim(self, "Service", spec.namespace, f"{spec.name}-eventsource-svc")
+            claim(self, "Service", spec.namespace, f"{spec.name}-eventsource-svc", parent=scope)
         self.spec = spec
         self.name = spec.name
         self.namespace = spec.namespace
@@ -63,6 +63,8 @@ class ArgoManifest(Construct):
 
     def add_dependencies(self, *resources: Any) -> None:
         """Create this object after ``resources`` (and destroy it before them)."""
+        # Bare addresses (runtime.address): the constructor's depends_on would take the
+        # resources and render them as "${...}" references, which Terraform refuses there.
         for resource in resources:
             item = address(resource)
             if item not in self._depends_on:

@@ -28,7 +28,7 @@ class KubernetesSecret(Construct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        claim(self, "Secret", namespace, name)
+        claim(self, "Secret", namespace, name, parent=scope)
         secret_v1 = provider_module("kubernetes", "secret_v1")
         self.name = name
         self.namespace = namespace
@@ -63,7 +63,7 @@ class KubernetesServiceAccount(Construct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        claim(self, "ServiceAccount", namespace, name)
+        claim(self, "ServiceAccount", namespace, name, parent=scope)
         sa = provider_module("kubernetes", "service_account_v1")
         self.name = name
         self.namespace = namespace

@@ -12,7 +12,7 @@ from metaflow_blueprints.k8s.claims import claim
 from metaflow_blueprints.k8s.manifests import ArgoEventSource, ArgoSensor
 from metaflow_blueprints.metaflow import Bridge, PayloadField, bridge_sensor_name
 from metaflow_blueprints.metaflow_events import MetaflowEvents
-from metaflow_blueprints.runtime import Construct, TerraformStack
+from metaflow_blueprints.runtime import Construct, path_of, stack_of
 
 
 def base_name(construct: Construct, explicit: str | None) -> str:
@@ -23,8 +23,8 @@ def base_name(construct: Construct, explicit: str | None) -> str:
     """
     if explicit is not None:
         return check_object_name("name", explicit)
-    stack = TerraformStack.of(construct)
-    parts = [stack.node.id, *construct.node.path.split("/")[len(stack.node.path.split("/")) :]]
+    stack = path_of(stack_of(construct)).split("/")  # remembered: one jsii lookup per stack
+    parts = [stack[-1], *path_of(construct).split("/")[len(stack) :]]
     return derive_name(*parts)
 
 

@@ -1,0 +1,147 @@
+"""Per-blueprint cost: jsii round trips and memoised type hints (issue #15's 15 ms target).
+
+Every jsii round trip is a JSON message to the Node.js kernel and back, a fraction of a
+millisecond each on both sides; these tests pin how many one more webhook blueprint costs,
+and that the caches behind that number keep the library's behaviour (checks, errors, output).
+"""
+
+from __future__ import annotations
+
+import collections
+import typing
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from metaflow_blueprints import jsii_hints
+from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.k8s.claims import claim
+from metaflow_blueprints.runtime import (
+    App,
+    TerraformResource,
+    TerraformStack,
+    address,
+    path_of,
+    provider_module,
+    stack_of,
+    synth_stack,
+)
+
+
+@contextmanager
+def _round_trips() -> Iterator[collections.Counter[str]]:
+    """Count the jsii kernel requests sent inside the block, by request type."""
+    from jsii._kernel.providers import process
+
+    counts: collections.Counter[str] = collections.Counter()
+    original = process._NodeProcess.send
+
+    def send(self: object, request: object, response_type: object) -> object:
+        counts[type(request).__name__] += 1
+        return original(self, request, response_type)  # type: ignore[arg-type]
+
+    process._NodeProcess.send = send  # type: ignore[method-assign,assignment]
+    try:
+        yield counts
+    finally:
+        process._NodeProcess.send = original  # type: ignore[method-assign]
+
+
+def _webhook_stack() -> tuple[TerraformStack, object]:
+    from metaflow_blueprints import MetaflowEvents
+
+    stack = TerraformStack(App(), "bench")
+    provider_module("kubernetes", "provider").KubernetesProvider(stack, "k8s")
+    provider_module("random", "provider").RandomProvider(stack, "random")
+    return stack, MetaflowEvents(stack, "metaflow", namespace="metaflow")
+
+
+def test_one_more_webhook_blueprint_costs_few_jsii_round_trips() -> None:
+    from metaflow_blueprints import WebhookToMetaflow
+
+    stack, metaflow = _webhook_stack()
+    WebhookToMetaflow(stack, "warm", metaflow=metaflow, event="a.b")  # loads modules once
+    with _round_trips() as counts:
+        WebhookToMetaflow(stack, "hook", metaflow=metaflow, event="data.updated")
+    # 11 creates (5 constructs, 5 resources and outputs, ...), 3 depends_on sets, the token's
+    # result, 2 logical ids, the blueprint's stack and path, the token Secret's stack: 22.
+    # Before the caches it was 47 (stack/path/address read anew for every claim and edge).
+    assert counts["CreateRequest"] == 11, counts
+    assert sum(counts.values()) <= 24, counts
+
+
+def test_remembered_stack_path_and_address_are_what_jsii_says() -> None:
+    stack, metaflow = _webhook_stack()
+    from metaflow_blueprints import WebhookToMetaflow
+
+    hook = WebhookToMetaflow(stack, "hook", metaflow=metaflow, event="data.updated")
+    assert stack_of(hook) is TerraformStack.of(hook)
+    assert path_of(hook) == hook.node.path == "bench/hook"
+    sensor = hook.sensor.manifest
+    expected = f"{sensor.terraform_resource_type}.{sensor.friendly_unique_id}"
+    assert address(sensor) == expected
+    with _round_trips() as counts:
+        assert (stack_of(hook), path_of(hook), address(sensor)) == (stack, "bench/hook", expected)
+    assert sum(counts.values()) == 0, counts
+    # The event source waits for the sensor by exactly that address (Terraform JSON).
+    synthesized = synth_stack(stack)["resource"]["kubernetes_manifest"]
+    (source,) = [v for k, v in synthesized.items() if "event_source" in k]
+    assert expected in source["depends_on"]
+
+
+def test_bare_terraform_resources_keep_their_own_types() -> None:
+    """Only binding classes share one type per class; a bare TerraformResource does not."""
+    stack = TerraformStack(App(), "bare")
+    one = TerraformResource(stack, "one", terraform_resource_type="null_resource")
+    two = TerraformResource(stack, "two", terraform_resource_type="terraform_data")
+    assert address(one).startswith("null_resource.")
+    assert address(two).startswith("terraform_data.")
+
+
+def test_a_claim_clash_still_names_both_construct_paths() -> None:
+    from metaflow_blueprints.runtime import Construct
+
+    stack = TerraformStack(App(), "claims")
+    first, second = Construct(stack, "first"), Construct(stack, "second")
+    claim(first, "Secret", "ns", "token", parent=stack)
+    claim(first, "Secret", "ns", "token")  # the same construct may claim twice
+    with pytest.raises(BlueprintError, match="'claims/first' and 'claims/second'"):
+        claim(second, "Secret", "ns", "token", parent=stack)
+
+
+def test_memoised_hints_are_the_same_and_still_check_every_argument() -> None:
+    manifest = provider_module("kubernetes", "manifest")
+    private = manifest._private
+    assert private.typing is jsii_hints.TYPING  # memoised by provider_module
+    stubs = [v for k, v in vars(private).items() if k.startswith("_typecheckingstub__")]
+    assert stubs
+    for stub in stubs[:20]:
+        assert jsii_hints.TYPING.get_type_hints(stub) == typing.get_type_hints(stub)
+        assert jsii_hints.TYPING.get_type_hints(stub) is jsii_hints.TYPING.get_type_hints(stub)
+    stack = TerraformStack(App(), "typed")
+    # jsii's runtime type check (typeguard) still refuses a wrong argument type.
+    with pytest.raises(TypeError, match="manifest"):
+        manifest.Manifest(stack, "m", manifest=["not", "a", "mapping"])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="computed_fields"):
+        manifest.Manifest(stack, "n", manifest={"kind": "X"}, computed_fields=[1])  # type: ignore[list-item]
+
+
+def test_memoize_leaves_modules_without_the_real_typing_alone() -> None:
+    import types
+
+    module = types.ModuleType("plain")
+    module.typing = "something else"  # type: ignore[attr-defined]
+    assert jsii_hints.memoize(module) is module
+    assert module.typing == "something else"  # type: ignore[attr-defined]
+    other = types.ModuleType("other")
+    other.typing = typing  # type: ignore[attr-defined]
+    jsii_hints.memoize(other)
+    assert other.typing is jsii_hints.TYPING  # type: ignore[attr-defined]
+    # Non-stub calls go to typing.get_type_hints unchanged (no memo, extras honoured).
+
+    def f(x: typing.Annotated[int, "meta"]) -> None: ...
+
+    assert jsii_hints.TYPING.get_type_hints(f, include_extras=True) == typing.get_type_hints(
+        f, include_extras=True
+    )
