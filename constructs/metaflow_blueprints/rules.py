@@ -221,6 +221,9 @@ SNOWFLAKE_IDENTIFIER = Rule(
     "is not a supported Snowflake identifier: 1-255 letters, digits, '_' or '$', starting "
     "with a letter or '_', as Snowflake stores it (unquoted names are upper-case).",
     pattern=r"^[A-Za-z_][A-Za-z0-9_$]{0,254}$",
+    # Pasted into generated SQL: only a real Terraform token may skip the check, which
+    # snowflake.identifiers.check_identifier tests first (a literal "${" is no token).
+    tokens=False,
 )
 
 # --- GCP ---------------------------------------------------------------------------------------
