@@ -10,6 +10,7 @@ To add a blueprint, add its entry to :data:`BLUEPRINTS`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from metaflow_blueprints import rules
@@ -98,15 +99,26 @@ GCP = (
 )
 
 
+def _attribute(blueprint: Any, path: str) -> Any:
+    """The construct attribute at ``path`` (dotted)."""
+    for attr in path.split("."):
+        blueprint = getattr(blueprint, attr)
+    return blueprint
+
+
 def _out(name: str, path: str, description: str, sensitive: bool = False) -> Output:
-    """Output ``name``: the construct attribute at ``path`` (dotted)."""
+    """Output ``name``: the construct attribute at ``path``."""
+    return Output(name, lambda blueprint: _attribute(blueprint, path), description, sensitive)
 
-    def read(blueprint: Any) -> Any:
-        for attr in path.split("."):
-            blueprint = getattr(blueprint, attr)
-        return blueprint
 
-    return Output(name, read, description, sensitive)
+def _count_by(variable: str, path: str) -> Callable[[Any, Any], None]:
+    """``Blueprint.after``: the resource at ``path`` exists only while ``var.<variable>`` is
+    true (a bool variable cannot switch a construct in Python: the count does)."""
+
+    def count(blueprint: Any, v: Any) -> None:
+        _attribute(blueprint, path).add_override("count", f"${{var.{variable} ? 1 : 0}}")
+
+    return count
 
 
 COMMON_OUT = (
@@ -159,8 +171,7 @@ WHY_METAFLOW = {
     "metaflow.webhook_auth_secret": "Metaflow's webhook is called without auth",
     "metaflow.webhook_auth_token": "Metaflow's webhook is called without auth",
 }
-#: The created queue's dead-letter alarm (``QueueSettings``): a bool cannot switch a
-#: construct in Python, so the module counts the alarm on ``var.dead_letter_alarm``.
+#: The created queue's dead-letter alarm (``QueueSettings``), counted on its bool.
 DLQ_ALARM = (
     Var("dead_letter_alarm", type="bool", nullable=False, passed=False),
     Var("dead_letter_alarm_actions", type="list(string)", default=[], nullable=False),
@@ -172,13 +183,9 @@ DLQ_ALERT = (
 )
 
 
-def _count_alarm(blueprint: Any, v: Any) -> None:
-    blueprint.queue.dead_letter_alarm.add_override("count", "${var.dead_letter_alarm ? 1 : 0}")
-
-
-def _count_alert(blueprint: Any, v: Any) -> None:
-    policy = blueprint.subscription.dead_letter_alert
-    policy.add_override("count", "${var.dead_letter_alert ? 1 : 0}")
+_count_alarm = _count_by("dead_letter_alarm", "queue.dead_letter_alarm")
+_count_alert = _count_by("dead_letter_alert", "subscription.dead_letter_alert")
+_count_bucket_eventbridge = _count_by("enable_bucket_eventbridge", "notification")
 
 
 AWS_NOTES = (
@@ -188,10 +195,9 @@ AWS_NOTES = (
 
 
 def _s3_after(blueprint: Any, v: Any) -> None:
-    notification = blueprint.notification
     # The construct's id hashes the bucket token, whose number depends on the process.
-    notification.override_logical_id("bucket_eventbridge")
-    notification.add_override("count", "${var.enable_bucket_eventbridge ? 1 : 0}")
+    blueprint.notification.override_logical_id("bucket_eventbridge")
+    _count_bucket_eventbridge(blueprint, v)
     _count_alarm(blueprint, v)
 
 
