@@ -180,7 +180,8 @@ def test_node_preload_leaves_other_files_alone(tmp_path: Path) -> None:
 def test_lazy_and_eager_loading_synthesize_byte_identical_output(
     tmp_path: Path, reference_out: Path
 ) -> None:
-    """The session's reference synth (this process: lazy) against an eager subprocess."""
+    """The session's reference synth (this process: lazy, direct kernel channel) against a
+    subprocess running stock jsii (eager packages, jsii's relay process)."""
     from metaflow_blueprints import lazy_providers
 
     # reference_out was synthesized here, with the import hook and the Node preload on.
@@ -198,6 +199,7 @@ def test_lazy_and_eager_loading_synthesize_byte_identical_output(
             **os.environ,
             "CDKTF_OUTDIR": str(tmp_path / "eager"),
             "METAFLOW_BLUEPRINTS_EAGER_PROVIDERS": "1",
+            "METAFLOW_BLUEPRINTS_JSII_RELAY": "1",
         },
         timeout=600,
     )

@@ -12,14 +12,16 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from metaflow_blueprints import lazy_providers, node
+from metaflow_blueprints import jsii_channel, lazy_providers, node
 
 __version__ = "0.1.0"
 
-# Before anything starts jsii: Node.js from the wheel, and lazy provider packages (Python
-# import hook + Node.js preload) for the rest of the process. See lazy_providers.
+# Before anything starts jsii: Node.js from the wheel, lazy provider packages (Python
+# import hook + Node.js preload) and a direct channel to the jsii kernel for the rest of the
+# process. See lazy_providers and jsii_channel.
 node.use_wheel_node()
 lazy_providers.install()
+jsii_channel.install()
 
 _EXPORTS: dict[str, str] = {
     "S3ToMetaflow": "metaflow_blueprints.blueprints.s3",

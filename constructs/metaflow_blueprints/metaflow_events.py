@@ -11,7 +11,7 @@ from metaflow_blueprints.k8s.objects import ConfigMapWriter, KubernetesSecret
 from metaflow_blueprints.metaflow import MetaflowTarget, default_webhook_url
 from metaflow_blueprints.metaflow.bridge import BRIDGE_RETRY, MANAGED_BY
 from metaflow_blueprints.props import checked
-from metaflow_blueprints.runtime import Construct, TerraformStack, is_unresolved
+from metaflow_blueprints.runtime import Construct, LibraryConstruct, TerraformStack, is_unresolved
 
 if TYPE_CHECKING:
     from metaflow_blueprints.platform import MetaflowEventsSetup
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 RETRY_INTERVAL_SECONDS = 30
 
 
-class MetaflowEvents(Construct):
+class MetaflowEvents(LibraryConstruct):
     """Describes where Metaflow listens for events (metaflow-contract.md §1 and §6).
 
     Creates the bridge Sensors' ServiceAccount (allowed only to create ConfigMaps in

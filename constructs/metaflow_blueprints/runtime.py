@@ -124,6 +124,22 @@ else:
 
 from constructs import Construct, IConstruct  # noqa: E402
 
+
+class LibraryConstruct(Construct):
+    """The base of this library's constructs: a ``Construct`` that also remembers its scope
+    and id on the Python object, so :func:`stack_of` and :func:`path_of` know its stack and
+    path from its scope's without a jsii round trip (the kernel holds the same tree;
+    ``tests/test_round_trips.py`` compares the two). Scopes are typed ``Construct``: any
+    construct, a stack included, may hold one.
+    """
+
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        self._mfb_scope = scope
+        self._mfb_id = id
+
+
+
 App = _framework.App
 TerraformStack = _framework.TerraformStack
 TerraformOutput = _framework.TerraformOutput
@@ -149,6 +165,7 @@ __all__ = [
     "Framework",
     "FrameworkError",
     "IConstruct",
+    "LibraryConstruct",
     "TerraformAsset",
     "TerraformElement",
     "TerraformOutput",
@@ -292,7 +309,7 @@ def address(resource: Any) -> str:
     return str(known)
 
 
-_ADDRESS, _STACK, _PATH = "_mfb_address", "_mfb_stack", "_mfb_path"
+_ADDRESS, _STACK, _PATH, _SCOPE = "_mfb_address", "_mfb_stack", "_mfb_path", "_mfb_scope"
 
 #: Binding class -> its Terraform resource type (the bindings' constant ``tfResourceType``).
 _RESOURCE_TYPES: dict[type, str] = {}
@@ -311,25 +328,45 @@ def _resource_type(resource: Any) -> str:
 
 
 def stack_of(construct: IConstruct, *, parent: IConstruct | None = None) -> TerraformStack:
-    """``TerraformStack.of(construct)``, remembered on the construct (a jsii round trip once).
+    """``TerraformStack.of(construct)``, remembered on the construct.
 
-    ``parent``: the scope ``construct`` was created in, when the caller knows it: its stack
-    is the same, often already known, so no round trip at all.
+    A stack is its own; a :class:`LibraryConstruct` (or one whose ``parent``, the
+    scope it was created in, the caller names) has its scope's, so no round trip at all;
+    any other construct costs one jsii round trip, once.
     """
     stack = getattr(construct, _STACK, None)
     if stack is None:
-        stack = stack_of(parent) if parent is not None else TerraformStack.of(construct)
+        parent = parent if parent is not None else getattr(construct, _SCOPE, None)
+        if isinstance(construct, TerraformStack):
+            stack = construct
+        elif parent is not None:
+            stack = stack_of(parent)
+        else:
+            stack = TerraformStack.of(construct)
         setattr(construct, _STACK, stack)
     return stack
 
 
 def path_of(construct: IConstruct) -> str:
-    """``construct.node.path`` (``stack/blueprint/...``), remembered: paths never change."""
+    """``construct.node.path`` (``stack/blueprint/...``), remembered: paths never change.
+
+    For a :class:`LibraryConstruct` it is its scope's path and its own id, as the
+    ``constructs`` library forms it (an id's ``/`` and newlines become ``--``).
+    """
     path = getattr(construct, _PATH, None)
     if path is None:
-        path = str(construct.node.path)
+        scope = getattr(construct, _SCOPE, None)
+        if scope is not None:
+            above, own = path_of(scope), _ID_SEPARATORS.sub("--", construct._mfb_id)  # type: ignore[attr-defined]
+            path = f"{above}/{own}" if above else own
+        else:
+            path = str(construct.node.path)
         setattr(construct, _PATH, path)
     return str(path)
+
+
+#: What ``constructs`` escapes in an id (its path and address separators).
+_ID_SEPARATORS = re.compile("[/\n]")
 
 
 def is_unresolved(value: object) -> bool:

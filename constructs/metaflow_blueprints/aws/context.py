@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from metaflow_blueprints.runtime import Construct, TerraformStack, provider_module
+from metaflow_blueprints.runtime import Construct, LibraryConstruct, TerraformStack, provider_module
 
 _ID = "mfb_aws_context"
 
 
-class AwsContext(Construct):
+class AwsContext(LibraryConstruct):
     """``data.aws_caller_identity``, ``data.aws_partition`` and ``data.aws_region``.
 
     Use :meth:`of` (one instance per stack). Attributes: ``account_id``, ``partition``,

@@ -13,7 +13,7 @@ from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.errors import BlueprintError, is_placeholder
 from metaflow_blueprints.k8s.objects import KubernetesServiceAccount
 from metaflow_blueprints.props import checked
-from metaflow_blueprints.runtime import Construct, provider_module
+from metaflow_blueprints.runtime import Construct, LibraryConstruct, provider_module
 
 #: EKS CreateCluster's name rule.
 EKS_CLUSTER_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
@@ -125,7 +125,7 @@ def cluster_arn(context: AwsContext, cluster_name: str) -> str:
     )
 
 
-class SqsConsumerIdentity(Construct):
+class SqsConsumerIdentity(LibraryConstruct):
     """An IAM role that may only consume one queue, bound to a Kubernetes service account.
 
     For IRSA: the role trusts exactly ``system:serviceaccount:<namespace>:<name>`` with

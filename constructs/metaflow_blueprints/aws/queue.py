@@ -13,7 +13,7 @@ from metaflow_blueprints.aws.policies import ServiceProducer
 from metaflow_blueprints.checks import check_each, check_int_range
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.props import checked, group_values, prop_group
-from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
+from metaflow_blueprints.runtime import Construct, LibraryConstruct, is_unresolved, provider_module
 
 Encryption = Literal["sqs_managed", "kms", "none"]
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,76}$")
@@ -150,7 +150,7 @@ def check_alarm(alarm: bool, actions: Sequence[str], dead_letter_queue: bool = T
         )
 
 
-class EventQueue(Construct):
+class EventQueue(LibraryConstruct):
     """An SQS queue for event delivery, with a dead-letter queue and a strict queue policy.
 
     :param name: queue name. Default: derived from the construct path.

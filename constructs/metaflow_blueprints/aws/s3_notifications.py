@@ -20,6 +20,7 @@ from metaflow_blueprints.argo.names import short_hash, slug
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.runtime import (
     Construct,
+    LibraryConstruct,
     TerraformStack,
     address,
     is_unresolved,
@@ -67,7 +68,7 @@ def rules_overlap(a: QueueRule, b: QueueRule) -> list[tuple[str, str]]:
     return [(x, y) for x in a.events for y in b.events if _events_overlap(x, y)]
 
 
-class BucketNotifications(Construct):
+class BucketNotifications(LibraryConstruct):
     """The notification configuration of one bucket. Get it with :meth:`for_bucket`.
 
     Attributes: ``bucket``, ``notification`` (the ``aws_s3_bucket_notification``),

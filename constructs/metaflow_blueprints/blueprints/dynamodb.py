@@ -26,7 +26,13 @@ from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.metaflow import PayloadField, check_event, check_payload_key
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import checked
-from metaflow_blueprints.runtime import Construct, Fn, is_unresolved, provider_module
+from metaflow_blueprints.runtime import (
+    Construct,
+    Fn,
+    LibraryConstruct,
+    is_unresolved,
+    provider_module,
+)
 from metaflow_blueprints.sources.base import as_filters, base_name, check_metaflow
 from metaflow_blueprints.sources.sqs import (
     QueueOptions,
@@ -44,7 +50,7 @@ _ATTRIBUTE = re.compile(r"^[A-Za-z0-9_\-:$ ]{1,255}$")
 FIXED_KEYS = ("table", "event_name", "sequence_number", "approximate_creation_time")
 
 
-class DynamoDbToMetaflow(Construct):
+class DynamoDbToMetaflow(LibraryConstruct):
     """Start every flow with ``@trigger(event=event)`` on a DynamoDB stream record.
 
     Creates an encrypted SQS queue with a DLQ (unless you bring one), an EventBridge pipe

@@ -13,7 +13,13 @@ from metaflow_blueprints.gcp.common import LABELS, check_project
 from metaflow_blueprints.metaflow import PayloadField, check_event
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import checked
-from metaflow_blueprints.runtime import Construct, address, is_unresolved, provider_module
+from metaflow_blueprints.runtime import (
+    Construct,
+    LibraryConstruct,
+    address,
+    is_unresolved,
+    provider_module,
+)
 from metaflow_blueprints.sources.base import (
     as_filters,
     base_name,
@@ -73,7 +79,7 @@ def _literal(field: str, value: str | None) -> str | None:
 #: A GCS bucket name (the name, not a gs:// URL).
 
 
-class GcsToMetaflow(Construct):
+class GcsToMetaflow(LibraryConstruct):
     """Start every flow with ``@trigger(event=event)`` when an object changes in a bucket.
 
     On an existing bucket: a dedicated topic, a ``google_storage_notification``

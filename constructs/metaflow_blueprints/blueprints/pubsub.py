@@ -16,7 +16,7 @@ from metaflow_blueprints.gcp.common import topic_path as full_topic_path
 from metaflow_blueprints.metaflow import PayloadField, check_event
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import checked
-from metaflow_blueprints.runtime import Construct, address, provider_module
+from metaflow_blueprints.runtime import Construct, LibraryConstruct, address, provider_module
 from metaflow_blueprints.sources.base import (
     as_filters,
     base_name,
@@ -34,7 +34,7 @@ from metaflow_blueprints.sources.pubsub import (
 )
 
 
-class PubSubToMetaflow(Construct):
+class PubSubToMetaflow(LibraryConstruct):
     """Start every flow with ``@trigger(event=event)`` when a message arrives on a topic.
 
     Creates (or uses) the topic, a dedicated pull subscription for the event source

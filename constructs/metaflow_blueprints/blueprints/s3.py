@@ -17,7 +17,7 @@ from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.metaflow import PayloadField, check_event
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import checked
-from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
+from metaflow_blueprints.runtime import Construct, LibraryConstruct, is_unresolved, provider_module
 from metaflow_blueprints.sources.base import as_filters, base_name, check_metaflow
 from metaflow_blueprints.sources.sqs import (
     QueueOptions,
@@ -53,7 +53,7 @@ EVENTBRIDGE_TYPES: dict[str, tuple[str, str | None]] = {
 _URLDECODE_KEY = 'if type == "string" then mfb_urldecode else null end'
 
 
-class S3ToMetaflow(Construct):
+class S3ToMetaflow(LibraryConstruct):
     """Start every flow with ``@trigger(event=event)`` when an object lands in a bucket.
 
     Creates an encrypted SQS queue with a dead-letter queue (unless you bring one), the

@@ -37,7 +37,13 @@ from metaflow_blueprints.metaflow import PayloadField, check_event
 from metaflow_blueprints.metaflow.bridge import Bridge
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import checked, group_defaults, pick, prop_group
-from metaflow_blueprints.runtime import Construct, Fn, is_unresolved, provider_module
+from metaflow_blueprints.runtime import (
+    Construct,
+    Fn,
+    LibraryConstruct,
+    is_unresolved,
+    provider_module,
+)
 from metaflow_blueprints.snowflake import ChangeNotifierSql, check_identifier
 from metaflow_blueprints.snowflake.identifiers import token_precondition
 from metaflow_blueprints.sources.base import (
@@ -96,7 +102,7 @@ class SnowflakeOptions(QueueOptions, PubSubOptions, total=False):
     :class:`PubSubOptions` (``cloud="gcp"``), flat keyword arguments."""
 
 
-class SnowflakeToMetaflow(Construct):
+class SnowflakeToMetaflow(LibraryConstruct):
     """Start every flow with ``@trigger(event=event)`` when rows of a table change.
 
     Snowflake side (Snowflake provider; enable :data:`PREVIEW_FEATURES`): a standard stream

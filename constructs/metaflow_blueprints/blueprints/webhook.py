@@ -22,7 +22,7 @@ from metaflow_blueprints.metaflow import PayloadField, check_event
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import checked
-from metaflow_blueprints.runtime import Construct, TerraformOutput
+from metaflow_blueprints.runtime import Construct, LibraryConstruct, TerraformOutput
 from metaflow_blueprints.sources.base import (
     add_bridge_sensor,
     as_filters,
@@ -63,7 +63,7 @@ def check_limits(rate_limit: RateLimit | None, max_payload_size: int | None) -> 
         check_int_range("max_payload_size", max_payload_size, 1, why="a byte count")
 
 
-class WebhookToMetaflow(Construct):
+class WebhookToMetaflow(LibraryConstruct):
     """Start every flow with ``@trigger(event=event)`` when a JSON request hits a webhook.
 
     Creates an Argo webhook EventSource (with its Service), a bearer token in a Secret

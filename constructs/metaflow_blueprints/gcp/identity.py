@@ -12,14 +12,14 @@ from metaflow_blueprints.gcp.common import (
     workload_identity_member,
 )
 from metaflow_blueprints.k8s.objects import KubernetesServiceAccount
-from metaflow_blueprints.runtime import Construct, provider_module
+from metaflow_blueprints.runtime import Construct, LibraryConstruct, provider_module
 
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 SUBSCRIBER = "roles/pubsub.subscriber"
 GKE_ANNOTATION = "iam.gke.io/gcp-service-account"
 
 
-class PubSubSubscriberIdentity(Construct):
+class PubSubSubscriberIdentity(LibraryConstruct):
     """Google service account + Kubernetes service account for a Pub/Sub consumer pod.
 
     The Google service account holds ``roles/pubsub.subscriber`` on ``subscription`` only

@@ -18,7 +18,13 @@ from metaflow_blueprints.gcp.common import (
     topic_path,
 )
 from metaflow_blueprints.props import checked, group_values, prop_group
-from metaflow_blueprints.runtime import Construct, TerraformStack, is_unresolved, provider_module
+from metaflow_blueprints.runtime import (
+    Construct,
+    LibraryConstruct,
+    TerraformStack,
+    is_unresolved,
+    provider_module,
+)
 
 PUBLISHER = "roles/pubsub.publisher"
 SUBSCRIBER = "roles/pubsub.subscriber"
@@ -30,7 +36,7 @@ DLQ_ALERT_PERIOD = 300
 _CHANNEL = re.compile(r"^projects/[^/]+/notificationChannels/[^/]+$")
 
 
-class KmsGrants(Construct):
+class KmsGrants(LibraryConstruct):
     """One ``cryptoKeyEncrypterDecrypter`` grant per (key, Pub/Sub service agent) per stack.
 
     Two blueprints with the same ``kms_key_name`` in one project share one IAM member, so
@@ -119,7 +125,7 @@ class SubscriptionSettings(TypedDict, total=False):
     dead_letter_notification_channels: Sequence[str]
 
 
-class PubSubSubscription(Construct):
+class PubSubSubscription(LibraryConstruct):
     """A pull subscription owned by one consumer, hardened like terraform-google-modules/pubsub.
 
     The subscription never expires; undeliverable messages go, after

@@ -12,7 +12,12 @@ from metaflow_blueprints.checks import check_int_range
 from metaflow_blueprints.errors import BlueprintError, is_placeholder
 from metaflow_blueprints.k8s.claims import claim
 from metaflow_blueprints.props import check_type
-from metaflow_blueprints.runtime import Construct, TerraformOutput, provider_module
+from metaflow_blueprints.runtime import (
+    Construct,
+    LibraryConstruct,
+    TerraformOutput,
+    provider_module,
+)
 
 #: ingress-nginx's source-IP allowlist annotation.
 NGINX_ALLOWLIST = "nginx.ingress.kubernetes.io/whitelist-source-range"
@@ -203,7 +208,7 @@ class WebhookIngress:
         return f"{self.scheme}://{self.host}{path}"
 
 
-class WebhookIngressResource(Construct):
+class WebhookIngressResource(LibraryConstruct):
     """A ``kubernetes_ingress_v1`` routing exactly ``path`` to an EventSource Service.
 
     Attributes: ``ingress`` (the Terraform resource), ``url``.

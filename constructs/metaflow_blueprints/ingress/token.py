@@ -6,10 +6,10 @@ from collections.abc import Mapping
 
 from metaflow_blueprints.argo import SecretKeyRef
 from metaflow_blueprints.k8s.objects import KubernetesSecret
-from metaflow_blueprints.runtime import Construct, provider_module
+from metaflow_blueprints.runtime import Construct, LibraryConstruct, provider_module
 
 
-class WebhookToken(Construct):
+class WebhookToken(LibraryConstruct):
     """A random bearer token kept in a Kubernetes Secret (key ``token``).
 
     The value lives in Terraform state (``random_password`` is sensitive) and in the

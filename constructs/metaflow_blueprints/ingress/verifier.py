@@ -16,7 +16,7 @@ from metaflow_blueprints.argo import SecretKeyRef
 from metaflow_blueprints.checks import check_int_range
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.ingress.verifier_app import HEALTH_PATH, SIGNATURE_HEADERS
-from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
+from metaflow_blueprints.runtime import Construct, LibraryConstruct, is_unresolved, provider_module
 
 #: python:3.12-slim (Debian), pinned to a multi-arch index digest; override with ``image=``.
 DEFAULT_IMAGE = (
@@ -54,7 +54,7 @@ def check_image(image: str) -> str:
     return image
 
 
-class SignatureVerifier(Construct):
+class SignatureVerifier(LibraryConstruct):
     """Deployment + Service + ConfigMap + NetworkPolicy that verify and forward webhooks.
 
     The pods run :mod:`~metaflow_blueprints.ingress.verifier_app` as uid 65534 with a

@@ -11,14 +11,14 @@ from typing import Any
 
 from metaflow_blueprints.argo import EventSource, Sensor
 from metaflow_blueprints.k8s.claims import claim
-from metaflow_blueprints.runtime import Construct, address, provider_module
+from metaflow_blueprints.runtime import Construct, LibraryConstruct, address, provider_module
 
 #: What the Argo controllers (and the API server) change on our objects after apply: the
 #: controller's full-object ``Update`` adds its finalizer (pkg/reconciler/*/controller.go).
 COMPUTED_FIELDS = ("metadata.annotations", "metadata.labels", "metadata.finalizers")
 
 
-class ArgoManifest(Construct):
+class ArgoManifest(LibraryConstruct):
     """One Argo Events object (``EventSource`` or ``Sensor``) applied with kubernetes_manifest.
 
     Server-side apply forces conflicts (``field_manager.force_conflicts``): the controllers

@@ -7,10 +7,10 @@ from typing import Any
 
 from metaflow_blueprints.argo import SecretKeyRef
 from metaflow_blueprints.k8s.claims import claim
-from metaflow_blueprints.runtime import Construct, nested_block, provider_module
+from metaflow_blueprints.runtime import Construct, LibraryConstruct, nested_block, provider_module
 
 
-class KubernetesSecret(Construct):
+class KubernetesSecret(LibraryConstruct):
     """An ``Opaque`` Secret; ``data`` values may be Terraform expressions (kept sensitive).
 
     Attributes: ``secret`` (the ``kubernetes_secret_v1`` resource), ``name``, ``namespace``,
@@ -46,7 +46,7 @@ class KubernetesSecret(Construct):
         return SecretKeyRef(self.name, key)
 
 
-class KubernetesServiceAccount(Construct):
+class KubernetesServiceAccount(LibraryConstruct):
     """A ServiceAccount, e.g. annotated for IRSA or GKE Workload Identity.
 
     Attributes: ``service_account`` (the ``kubernetes_service_account_v1``), ``name``.
@@ -80,7 +80,7 @@ class KubernetesServiceAccount(Construct):
         )
 
 
-class ConfigMapWriter(Construct):
+class ConfigMapWriter(LibraryConstruct):
     """A ServiceAccount that may only create ConfigMaps in its namespace (Role + binding).
 
     The bridge Sensors run as it so their ``dlqTrigger`` can keep dead letters.

@@ -17,7 +17,13 @@ from metaflow_blueprints.platform.chart import (
     check_values,
     merge,
 )
-from metaflow_blueprints.runtime import Construct, is_unresolved, nested_block, provider_module
+from metaflow_blueprints.runtime import (
+    Construct,
+    LibraryConstruct,
+    is_unresolved,
+    nested_block,
+    provider_module,
+)
 
 #: Pod security context for every chart pod (the chart's own suggestion, plus seccomp).
 POD_SECURITY_CONTEXT: dict[str, Any] = {
@@ -75,7 +81,7 @@ def chart_values(*, namespaced: bool, install_crds: bool) -> dict[str, Any]:
     }
 
 
-class ArgoEventsPlatform(Construct):
+class ArgoEventsPlatform(LibraryConstruct):
     """Argo Events (controller and CRDs) from the pinned argo-helm ``argo-events`` chart.
 
     :param namespace: where the controller runs. Default ``"argo-events"``. With

@@ -38,6 +38,7 @@ from metaflow_blueprints.platform.chart import JETSTREAM_VERSIONS, listed_jetstr
 from metaflow_blueprints.runtime import (
     AssetType,
     Construct,
+    LibraryConstruct,
     TerraformAsset,
     TerraformOutput,
     is_unresolved,
@@ -90,7 +91,7 @@ CONTAINER_SECURITY: dict[str, Any] = {
 }
 
 
-class MetaflowEventsSetup(Construct):
+class MetaflowEventsSetup(LibraryConstruct):
     """Metaflow's Argo Events objects, in one namespace.
 
     :param platform: the ``ArgoEventsPlatform`` to install into (its release goes first;

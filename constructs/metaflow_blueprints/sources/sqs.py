@@ -16,13 +16,19 @@ from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY, Bridge
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import group_defaults, group_values, pick, prop_group
-from metaflow_blueprints.runtime import Construct, Fn, TerraformStack, is_unresolved
+from metaflow_blueprints.runtime import (
+    Construct,
+    Fn,
+    LibraryConstruct,
+    TerraformStack,
+    is_unresolved,
+)
 from metaflow_blueprints.sources.base import add_bridge_sensor, event_key, plan_bridge
 
 _CLAIMS_ID = "mfb_queue_consumers"
 
 
-class QueueConsumers(Construct):
+class QueueConsumers(LibraryConstruct):
     """Which blueprint consumes each queue of a stack (one per stack, see :meth:`of`).
 
     Two SQS EventSources on one queue would each receive a share of its messages, so a

@@ -13,7 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from metaflow_blueprints.runtime import Construct, TerraformResource, TerraformStack
+from metaflow_blueprints.runtime import (
+    Construct,
+    LibraryConstruct,
+    TerraformResource,
+    TerraformStack,
+)
 
 #: Terraform provider name -> (registry source, version constraint).
 VENDOR_PROVIDERS: dict[str, tuple[str, str]] = {
@@ -47,7 +52,7 @@ def _resource(
     return resource
 
 
-class DbtCloudWebhook(Construct):
+class DbtCloudWebhook(LibraryConstruct):
     """A ``dbtcloud_webhook`` subscribed to ``job.run.completed``.
 
     dbt Cloud generates the signing secret; it is readable as ``hmac_secret`` (sensitive).
@@ -83,7 +88,7 @@ class DbtCloudWebhook(Construct):
         self.hmac_secret: str = self.webhook.get_string_attribute("hmac_secret")
 
 
-class FivetranWebhook(Construct):
+class FivetranWebhook(LibraryConstruct):
     """A ``fivetran_webhook`` subscribed to ``sync_end``: account-wide, or for one group.
 
     Attributes: ``webhook`` (the generic resource).

@@ -37,7 +37,7 @@ from metaflow_blueprints.metaflow.jq import NOW
 from metaflow_blueprints.metaflow.payload import gjson_path, jq_getpath, split_path
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import group_values, prop_group
-from metaflow_blueprints.runtime import Construct, Fn, address, is_unresolved
+from metaflow_blueprints.runtime import Construct, Fn, LibraryConstruct, address, is_unresolved
 from metaflow_blueprints.sources.base import (
     add_bridge_sensor,
     base_name,
@@ -222,7 +222,7 @@ class VendorWebhookOptions(TypedDict, total=False):
     max_payload_size: int | None
 
 
-class VendorWebhook(Construct):
+class VendorWebhook(LibraryConstruct):
     """Base of the vendor blueprints: secret-path EventSource, optional Ingress, bridge Sensor.
 
     Subclasses validate their own props first, then call this ``__init__``, which creates
