@@ -118,14 +118,15 @@ def test_bare_terraform_resources_keep_their_own_types() -> None:
 
 
 def test_a_claim_clash_still_names_both_construct_paths() -> None:
-    from metaflow_blueprints.runtime import Construct
+    from metaflow_blueprints.runtime import Construct, LibraryConstruct
 
     stack = TerraformStack(App(), "claims")
-    first, second = Construct(stack, "first"), Construct(stack, "second")
-    claim(first, "Secret", "ns", "token", parent=stack)
+    # A plain construct (its stack read from the kernel) and one of the library's.
+    first, second = Construct(stack, "first"), LibraryConstruct(stack, "second")
+    claim(first, "Secret", "ns", "token")
     claim(first, "Secret", "ns", "token")  # the same construct may claim twice
     with pytest.raises(BlueprintError, match="'claims/first' and 'claims/second'"):
-        claim(second, "Secret", "ns", "token", parent=stack)
+        claim(second, "Secret", "ns", "token")
 
 
 def test_memoised_hints_are_the_same_and_still_check_every_argument() -> None:

@@ -327,20 +327,19 @@ def _resource_type(resource: Any) -> str:
     return found
 
 
-def stack_of(construct: IConstruct, *, parent: IConstruct | None = None) -> TerraformStack:
+def stack_of(construct: IConstruct) -> TerraformStack:
     """``TerraformStack.of(construct)``, remembered on the construct.
 
-    A stack is its own; a :class:`LibraryConstruct` (or one whose ``parent``, the
-    scope it was created in, the caller names) has its scope's, so no round trip at all;
-    any other construct costs one jsii round trip, once.
+    A stack is its own; a :class:`LibraryConstruct` has its scope's, so no round trip at
+    all; any other construct costs one jsii round trip, once.
     """
     stack = getattr(construct, _STACK, None)
     if stack is None:
-        parent = parent if parent is not None else getattr(construct, _SCOPE, None)
+        scope = getattr(construct, _SCOPE, None)
         if isinstance(construct, TerraformStack):
             stack = construct
-        elif parent is not None:
-            stack = stack_of(parent)
+        elif scope is not None:
+            stack = stack_of(scope)
         else:
             stack = TerraformStack.of(construct)
         setattr(construct, _STACK, stack)

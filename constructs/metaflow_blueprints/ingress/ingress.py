@@ -227,7 +227,7 @@ class WebhookIngressResource(LibraryConstruct):
         path: str,
     ) -> None:
         super().__init__(scope, id)
-        claim(self, "Ingress", namespace, name, parent=scope)
+        claim(self, "Ingress", namespace, name)
         ing = provider_module("kubernetes", "ingress_v1")
         backend = ing.IngressV1SpecRuleHttpPathBackend(
             service=ing.IngressV1SpecRuleHttpPathBackendService(

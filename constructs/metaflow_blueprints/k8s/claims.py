@@ -21,15 +21,11 @@ def claim(
     name: str,
     *,
     field: str = "name",
-    parent: Construct | None = None,
 ) -> None:
-    """Record that ``scope`` creates ``kind`` ``namespace/name``; raise if another does.
-
-    ``parent``: the scope ``scope`` was created in, if known (spares a jsii round trip).
-    """
+    """Record that ``scope`` creates ``kind`` ``namespace/name``; raise if another does."""
     if is_placeholder(name) or is_placeholder(namespace):
         return
-    stack = stack_of(scope, parent=parent)
+    stack = stack_of(scope)
     claims: dict[tuple[str, str, str], Construct] = getattr(stack, _ATTRIBUTE, None) or {}
     setattr(stack, _ATTRIBUTE, claims)
     key = (kind, namespace, name)

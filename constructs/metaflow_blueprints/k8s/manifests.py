@@ -39,10 +39,10 @@ class ArgoManifest(LibraryConstruct):
     ) -> None:
         super().__init__(scope, id)
         kind = "Sensor" if isinstance(spec, Sensor) else "EventSource"
-        claim(self, kind, spec.namespace, spec.name, parent=scope)
+        claim(self, kind, spec.namespace, spec.name)
         if isinstance(spec, EventSource) and spec.service_ports:
             # The Argo controller creates this Service for the EventSource.
-            claim(self, "Service", spec.namespace, f"{spec.name}-eventsource-svc", parent=scope)
+            claim(self, "Service", spec.namespace, f"{spec.name}-eventsource-svc")
         self.spec = spec
         self.name = spec.name
         self.namespace = spec.namespace

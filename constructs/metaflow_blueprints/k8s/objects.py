@@ -28,7 +28,7 @@ class KubernetesSecret(LibraryConstruct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        claim(self, "Secret", namespace, name, parent=scope)
+        claim(self, "Secret", namespace, name)
         secret_v1 = provider_module("kubernetes", "secret_v1")
         self.name = name
         self.namespace = namespace
@@ -63,7 +63,7 @@ class KubernetesServiceAccount(LibraryConstruct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        claim(self, "ServiceAccount", namespace, name, parent=scope)
+        claim(self, "ServiceAccount", namespace, name)
         sa = provider_module("kubernetes", "service_account_v1")
         self.name = name
         self.namespace = namespace
