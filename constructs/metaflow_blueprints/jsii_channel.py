@@ -50,10 +50,16 @@ def relay_requested() -> bool:
     return os.environ.get(RELAY_ENV, "") not in ("", "0", "false")
 
 
-def _copy_lines(source: IO[bytes], target: IO[str]) -> None:
-    """Copy the kernel's console output, line by line, until it closes."""
+def _copy_lines(source: IO[bytes], stream: str) -> None:
+    """Copy the kernel's console output, line by line, to ``sys.<stream>`` as it is then
+    (as jsii's own sink does) until the kernel closes it."""
     for line in iter(source.readline, b""):
-        target.buffer.write(line) if hasattr(target, "buffer") else target.write(line.decode())
+        target = getattr(sys, stream)
+        buffer = getattr(target, "buffer", None)
+        if buffer is not None:
+            buffer.write(line)
+        else:
+            target.write(line.decode(errors="replace"))
         target.flush()
 
 
@@ -90,7 +96,7 @@ def direct_process_class(process: types.ModuleType) -> type | None:
             self._console: IO[bytes] = self._process.stdout  # type: ignore[assignment]
             self._process.stdin = ours.makefile("wb")
             self._process.stdout = ours.makefile("rb")
-            outputs = ((self._console, sys.stdout), (self._process.stderr, sys.stderr))
+            outputs = ((self._console, "stdout"), (self._process.stderr, "stderr"))
             self._sinks = [
                 threading.Thread(target=_copy_lines, args=output, daemon=True) for output in outputs
             ]
