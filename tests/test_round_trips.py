@@ -164,3 +164,48 @@ def test_memoize_leaves_modules_without_the_real_typing_alone() -> None:
     assert jsii_hints.TYPING.get_type_hints(f, include_extras=True) == typing.get_type_hints(
         f, include_extras=True
     )
+
+
+def _outcome(check: typing.Callable[..., object], value: object, hint: object) -> str:
+    try:
+        check(argname="argument x", value=value, expected_type=hint)
+    except TypeError:
+        return "refused"
+    return "accepted"
+
+
+def test_fast_check_type_reaches_typeguards_verdict_on_the_real_hints() -> None:
+    """typeguard (through each module's own check_type) judges every (hint, value) pair."""
+    import constructs
+
+    from metaflow_blueprints import runtime
+
+    modules = [
+        provider_module("kubernetes", "manifest"),
+        provider_module("kubernetes", "secret_v1"),
+        provider_module("random", "password"),
+        runtime._framework,
+        constructs,
+    ]
+    values: list[object] = [None, "", "x", 0, 3, True, 1.5, [], ["a"], {}, {"a": 1}, object()]
+    compared = fast_hits = 0
+    for module in modules:
+        private = getattr(module, "_private", module)
+        fast = private.check_type
+        typeguard_check = fast.__wrapped__  # the module's own check_type
+        hints = [
+            hint
+            for name, stub in vars(private).items()
+            if name.startswith("_typecheckingstub__")
+            for hint in jsii_hints.TYPING.get_type_hints(stub).values()
+        ]
+        assert hints, module
+        for hint in hints:
+            for value in values:
+                verdict = _outcome(typeguard_check, value, hint)
+                assert _outcome(fast, value, hint) == verdict, (module, hint, value)
+                compared += 1
+                fast_hits += verdict == "accepted" and (
+                    value is None or (hint is str and type(value) is str)
+                )
+    assert compared > 1000 and fast_hits > 100, (compared, fast_hits)

