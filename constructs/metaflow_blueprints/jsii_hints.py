@@ -13,12 +13,13 @@ functions (any other call goes to :func:`typing.get_type_hints` unchanged). Ever
 still checked, against the same hints; only the module's own name ``typing`` changes, nothing
 else in the process.
 
-The same function gives the module a :func:`check_type` that settles the two verdicts
-typeguard always reaches the same way, without typeguard: ``None`` for an ``Optional``
-argument and a ``str`` for a ``str`` one (two thirds of the checks a blueprint's structs
-make, mostly the many unset optional props). Every other value goes to the module's own
-``check_type``, so a wrong type is refused exactly as before (``tests/test_round_trips.py``
-compares the verdicts on the real stubs' hints).
+The same function gives the module a :func:`check_type` that settles, without typeguard,
+the verdicts typeguard always reaches the same way: anything for ``Any``; ``None`` for an
+``Optional`` argument; a ``str``/``bool``/``int``/``float`` for a hint (or ``Union``) naming
+exactly that type; an instance of a jsii class the hint names (most of the checks a
+blueprint's structs make: unset optional props, strings, scopes). Every other value goes to
+the module's own ``check_type``, so a wrong type is refused exactly as before
+(``tests/test_round_trips.py`` has typeguard judge the real stubs' hints).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 _STUB_PREFIX = "_typecheckingstub__"
@@ -54,16 +56,38 @@ TYPING.__dict__.update({k: v for k, v in vars(typing).items() if not k.startswit
 TYPING.get_type_hints = _get_type_hints  # type: ignore[attr-defined]
 
 
-#: Hint -> whether it is ``Optional[...]`` (``None`` fits it), per hint seen.
-_OPTIONAL: dict[Any, bool] = {}
+@dataclass(frozen=True)
+class _Settled:
+    """What a hint accepts for certain, as typeguard would: any value (``Any``), values of
+    these exact types (``None``, ``str``, ``bool``, ``int``, ``float`` members), instances of
+    these jsii classes (members that are classes, not interfaces or tuples)."""
+
+    anything: bool
+    exact: frozenset[type]
+    classes: tuple[type, ...]
 
 
-def _accepts_none(hint: Any) -> bool:
-    known = _OPTIONAL.get(hint)
+_SCALARS = (type(None), str, bool, int, float)
+_SETTLED: dict[Any, _Settled] = {}
+
+
+def _settled(hint: Any) -> _Settled:
+    known = _SETTLED.get(hint)
     if known is None:
-        known = _OPTIONAL[hint] = typing.get_origin(hint) is typing.Union and type(
-            None
-        ) in typing.get_args(hint)
+        union = typing.get_origin(hint) is typing.Union
+        members = typing.get_args(hint) if union else (hint,)
+        known = _SETTLED[hint] = _Settled(
+            anything=hint is Any,
+            exact=frozenset(m for m in members if m in _SCALARS),
+            classes=tuple(
+                m
+                for m in members
+                if isinstance(m, type)
+                and hasattr(m, "__jsii_type__")
+                and not getattr(m, "_is_protocol", False)
+                and not issubclass(m, tuple)
+            ),
+        )
     return known
 
 
@@ -71,9 +95,12 @@ def fast_check_type(check: Callable[..., Any]) -> Callable[..., Any]:
     """``check`` (a generated module's ``check_type``) with the settled verdicts first."""
 
     def check_type(argname: str, value: object, expected_type: Any) -> Any:
-        if value is None and _accepts_none(expected_type):
-            return None
-        if expected_type is str and type(value) is str:
+        settled = _settled(expected_type)
+        if (
+            settled.anything
+            or type(value) in settled.exact
+            or (settled.classes and isinstance(value, settled.classes))
+        ):
             return None
         return check(argname=argname, value=value, expected_type=expected_type)
 
