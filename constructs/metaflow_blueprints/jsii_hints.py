@@ -68,26 +68,33 @@ class _Settled:
 
 
 _SCALARS = (type(None), str, bool, int, float)
-_SETTLED: dict[Any, _Settled] = {}
+#: id(hint) -> (hint, what it settles). By identity: the memoised hints are the same objects
+#: on every call, and hashing a ``Union`` hashes all its members each time.
+_SETTLED: dict[int, tuple[Any, _Settled]] = {}
+_MAX_SETTLED = 20_000
 
 
 def _settled(hint: Any) -> _Settled:
-    known = _SETTLED.get(hint)
-    if known is None:
-        union = typing.get_origin(hint) is typing.Union
-        members = typing.get_args(hint) if union else (hint,)
-        known = _SETTLED[hint] = _Settled(
-            anything=hint is Any,
-            exact=frozenset(m for m in members if m in _SCALARS),
-            classes=tuple(
-                m
-                for m in members
-                if isinstance(m, type)
-                and hasattr(m, "__jsii_type__")
-                and not getattr(m, "_is_protocol", False)
-                and not issubclass(m, tuple)
-            ),
-        )
+    entry = _SETTLED.get(id(hint))
+    if entry is not None and entry[0] is hint:
+        return entry[1]
+    union = typing.get_origin(hint) is typing.Union
+    members = typing.get_args(hint) if union else (hint,)
+    known = _Settled(
+        anything=hint is Any,
+        exact=frozenset(m for m in members if m in _SCALARS),
+        classes=tuple(
+            m
+            for m in members
+            if isinstance(m, type)
+            and hasattr(m, "__jsii_type__")
+            and not getattr(m, "_is_protocol", False)
+            and not issubclass(m, tuple)
+        ),
+    )
+    if len(_SETTLED) > _MAX_SETTLED:  # hints built anew per call would only fill it
+        _SETTLED.clear()
+    _SETTLED[id(hint)] = (hint, known)
     return known
 
 
