@@ -6,9 +6,11 @@ annotation and raises a :class:`BlueprintError` naming the prop and the value, s
 ``TypeError``/``RuntimeError``. Terraform tokens pass (checked at plan time instead).
 
 Props that several blueprints share are a *prop group*: a ``TypedDict`` (``total=False``)
-registered with its defaults by :func:`prop_group`, taken as flat keyword arguments through
-``**options: Unpack[Group]``. :func:`signature_params` lists a callable's props with the
-groups expanded: the one view ``@checked``, the module export and the docs read.
+registered with the defaults of its optional members by :func:`prop_group`, taken as flat
+keyword arguments through ``**props: Unpack[Group]``. A member declared ``Required[...]``
+(PEP 655) has no default: type checkers refuse a call without it, and ``@checked`` refuses
+it at run time. :func:`signature_params` lists a callable's props with the groups expanded:
+the one view ``@checked``, the module export and the docs read.
 """
 
 from __future__ import annotations
@@ -32,7 +34,19 @@ G = TypeVar("G", bound=type)
 _SKIP = ("self", "scope")
 #: Marks a required prop in :class:`Param` (``inspect.Parameter.empty``).
 REQUIRED = inspect.Parameter.empty
-_GROUP_DEFAULTS: dict[type, Mapping[str, Any]] = {}
+
+
+@dataclass(frozen=True)
+class _Group:
+    """A registered prop group: every member's hint (declaration order, bases first), the
+    defaults of the optional members and the names of the required ones."""
+
+    hints: Mapping[str, Any]
+    defaults: Mapping[str, Any]
+    required: frozenset[str]
+
+
+_GROUPS: dict[type, _Group] = {}
 
 
 @dataclass(frozen=True)
@@ -47,31 +61,58 @@ class Param:
 
 
 def prop_group(defaults: Mapping[str, Any]) -> Callable[[G], G]:
-    """Register a ``TypedDict`` as a prop group; ``defaults`` holds every member's default."""
+    """Register a ``TypedDict`` as a prop group; ``defaults`` holds the default of every
+    optional member and of no ``Required[...]`` one."""
 
     def register(group: G) -> G:
-        members = set(typing.get_type_hints(group))
-        if set(defaults) != members:
-            raise ValueError(f"{group.__name__}: defaults {sorted(defaults)} != {sorted(members)}")
-        _GROUP_DEFAULTS[group] = dict(defaults)
+        hints = typing.get_type_hints(group)
+        required = _required_members(group)
+        optional = set(hints) - required
+        given = set(defaults)
+        if given & required:
+            raise ValueError(
+                f"{group.__name__}: {sorted(given & required)} are required: they take no default"
+            )
+        if given != optional:
+            raise ValueError(
+                f"{group.__name__}: defaults {sorted(given)} != optional members {sorted(optional)}"
+            )
+        _GROUPS[group] = _Group(hints, dict(defaults), frozenset(required))
         return group
 
     return register
 
 
+def _required_members(group: type) -> set[str]:
+    """Members declared ``Required[...]`` (or not ``NotRequired[...]`` in a total group).
+
+    Read from the annotations, not ``__required_keys__``: Python 3.11 computes that from the
+    unevaluated strings under ``from __future__ import annotations`` and misses ``Required``.
+    """
+    out: set[str] = set()
+    for name, hint in typing.get_type_hints(group, include_extras=True).items():
+        origin = typing.get_origin(hint)
+        if origin is typing.Required or (
+            origin is not typing.NotRequired and name in group.__required_keys__  # type: ignore[attr-defined]
+        ):
+            out.add(name)
+    return out
+
+
 def group_values(group: type, given: Mapping[str, Any]) -> dict[str, Any]:
-    """Every member of ``group``: the given value, else the group's default."""
-    return {**_GROUP_DEFAULTS[group], **given}
+    """Every member of ``group`` given or optional: the given value, else its default."""
+    return {**_GROUPS[group].defaults, **given}
 
 
-def group_defaults(group: type) -> dict[str, Any]:
-    """The registered default of every member of ``group`` (to build a group on another)."""
-    return dict(_GROUP_DEFAULTS[group])
+def group_defaults(*groups: type) -> dict[str, Any]:
+    """The registered defaults of the optional members of ``groups`` (to register a group
+    built on them)."""
+    return {name: value for group in groups for name, value in _GROUPS[group].defaults.items()}
 
 
 def pick(group: type, values: Mapping[str, Any]) -> dict[str, Any]:
     """The entries of ``values`` that are members of ``group`` (to forward a sub-group)."""
-    members = _GROUP_DEFAULTS[group]
+    members = _GROUPS[group].hints
     return {name: value for name, value in values.items() if name in members}
 
 
@@ -85,9 +126,10 @@ def signature_params(fn: Callable[..., Any]) -> list[Param]:
         if parameter.kind is inspect.Parameter.VAR_KEYWORD:
             group = _unpacked_group(hints.get(parameter.name))
             if group is not None:
-                defaults = _GROUP_DEFAULTS[group]
-                for name, hint in typing.get_type_hints(group).items():
-                    out.append(Param(name, hint, defaults[name], group))
+                registered = _GROUPS[group]
+                for name, hint in registered.hints.items():
+                    default = registered.defaults.get(name, REQUIRED)
+                    out.append(Param(name, hint, default, group))
             continue
         out.append(Param(parameter.name, hints.get(parameter.name, Any), parameter.default))
     return out
@@ -107,10 +149,10 @@ def group_docs(group: type) -> dict[str, str]:
     """The ``:param:`` text of every member of ``group``, from its own docstring and those of
     the registered groups it extends (a ``TypedDict`` keeps no bases: those are the groups
     whose members it has, registered before it)."""
-    members = _GROUP_DEFAULTS[group].keys()
+    members = _GROUPS[group].hints.keys()
     out: dict[str, str] = {}
-    for other in [*_GROUP_DEFAULTS][: [*_GROUP_DEFAULTS].index(group) + 1]:
-        if _GROUP_DEFAULTS[other].keys() <= members:
+    for other in [*_GROUPS][: [*_GROUPS].index(group) + 1]:
+        if _GROUPS[other].hints.keys() <= members:
             out.update(docstring_params(other.__dict__.get("__doc__")))
     return out
 
@@ -130,7 +172,7 @@ def _unpacked_group(hint: Any) -> type | None:
     """``G`` of an ``Unpack[G]`` annotation for a registered prop group, else None."""
     if typing.get_origin(hint) is typing.Unpack:
         (group,) = typing.get_args(hint)
-        if group in _GROUP_DEFAULTS:
+        if group in _GROUPS:
             return typing.cast(type, group)
         raise TypeError(f"{group!r} is not a registered prop group (use @prop_group)")
     return None
@@ -139,7 +181,8 @@ def _unpacked_group(hint: Any) -> type | None:
 def checked(fn: F) -> F:
     """Decorate ``fn`` so that its arguments are checked against its annotations first.
 
-    Members of a prop group are checked like plain props; an unknown keyword is refused.
+    Members of a prop group are checked like plain props; a missing required member and an
+    unknown keyword are refused.
     """
     signature = inspect.signature(fn)
     hints = _hints(fn)
@@ -150,9 +193,7 @@ def checked(fn: F) -> F:
         if signature.parameters.get(name, None) is not None
         and signature.parameters[name].kind is inspect.Parameter.VAR_KEYWORD
     }
-    group_hints = {
-        name: typing.get_type_hints(group) for name, group in grouped.items() if group is not None
-    }
+    groups = {name: _GROUPS[group] for name, group in grouped.items() if group is not None}
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -163,22 +204,27 @@ def checked(fn: F) -> F:
         for name, value in bound.arguments.items():
             if name in _SKIP or name not in hints:
                 continue
-            if name in group_hints:
-                _check_group(owner, value, group_hints[name])
+            if name in groups:
+                _check_group(owner, value, groups[name])
             else:
                 check_type(name, value, hints[name])
+        for name in groups.keys() - bound.arguments.keys():  # no member given at all
+            _check_group(owner, {}, groups[name])
         return fn(*args, **kwargs)
 
     return typing.cast(F, wrapper)
 
 
-def _check_group(owner: str, given: Mapping[str, Any], members: Mapping[str, Any]) -> None:
+def _check_group(owner: str, given: Mapping[str, Any], group: _Group) -> None:
+    for name in group.hints:
+        if name in group.required and name not in given:
+            raise BlueprintError(name, None, f"is required by {owner}.")
     for name, value in given.items():
-        if name not in members:
+        if name not in group.hints:
             raise BlueprintError(
                 name, value, f"is not a prop of {owner}; its props are listed in its docstring."
             )
-        check_type(name, value, members[name])
+        check_type(name, value, group.hints[name])
 
 
 def check_type(field: str, value: Any, hint: Any) -> None:

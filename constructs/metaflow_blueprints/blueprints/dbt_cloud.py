@@ -11,15 +11,13 @@ from metaflow_blueprints.argo import DataFilter
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.metaflow import PayloadField
-from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import checked, group_values
 from metaflow_blueprints.runtime import Construct, Fn, is_unresolved
 from metaflow_blueprints.sources.vendor_registration import DbtCloudWebhook
 from metaflow_blueprints.sources.vendor_webhook import (
     PAYLOAD_ROOT,
     VendorWebhook,
-    VendorWebhookOptions,
-    check_register,
+    VendorWebhookProps,
     check_values,
     epoch_from,
     exact_match,
@@ -74,7 +72,6 @@ class DbtCloudToMetaflow(VendorWebhook):
     so dbt's retries of one delivery are recognisable; ``timestamp`` is the webhook's
     ``timestamp``.
 
-    :param metaflow: the cluster's Metaflow setup (namespace, bus, webhook).
     :param event: Metaflow event name, e.g. ``"dbt.job.completed"``.
     :param account_id: dbt Cloud account id (string), checked against ``accountId``.
     :param job_ids: job ids (strings) to react to. Default: every job of the account.
@@ -115,16 +112,13 @@ class DbtCloudToMetaflow(VendorWebhook):
         scope: Construct,
         id: str,
         *,
-        metaflow: MetaflowEvents,
-        event: str,
         account_id: str,
         job_ids: Sequence[str] | None = None,
         environment_ids: Sequence[str] | None = None,
         statuses: Sequence[str] = ("Success",),
-        name: str | None = None,
-        **options: Unpack[VendorWebhookOptions],
+        **props: Unpack[VendorWebhookProps],
     ) -> None:
-        values = group_values(VendorWebhookOptions, options)
+        values = group_values(VendorWebhookProps, props)
         register_webhook, signing_secret = values["register_webhook"], values["signing_secret"]
         rules.DBT_NUMERIC_ID.check("account_id", account_id)
         (account,) = check_values("account_id", [account_id], pattern=NUMERIC_ID, hint=_HINT) or ()
@@ -138,7 +132,6 @@ class DbtCloudToMetaflow(VendorWebhook):
                 raise BlueprintError(
                     "statuses", status, f"is not a dbt Cloud run status {RUN_STATUSES}."
                 )
-        check_register(register_webhook, values["ingress"])
         if register_webhook and signing_secret is not None:
             raise BlueprintError(
                 "signing_secret",
@@ -167,15 +160,12 @@ class DbtCloudToMetaflow(VendorWebhook):
         super().__init__(
             scope,
             id,
-            metaflow=metaflow,
-            event=event,
             payload=dbt_payload(),
             id_field=text_field("data.runId"),
             timestamp_jq=epoch_from("timestamp"),
             filters=filters,
-            name=name,
             vendor="dbt-cloud",
-            **options,
+            **props,
         )
         self.webhook: DbtCloudWebhook | None = None
         if register_webhook and self.external_url is not None:
@@ -185,6 +175,6 @@ class DbtCloudToMetaflow(VendorWebhook):
                 name=self.name,
                 url=self.external_url,
                 job_ids=jobs,
-                description=f"Starts Metaflow flows on {event} (metaflow-blueprints).",
+                description=f"Starts Metaflow flows on {props['event']} (metaflow-blueprints).",
             )
             self.store_signing_secret(self.webhook.hmac_secret)

@@ -23,24 +23,16 @@ from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.identity import SqsConsumer, check_consumer
 from metaflow_blueprints.checks import check_int_range
 from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.metaflow import PayloadField, check_event, check_payload_key
-from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.metaflow import PayloadField, check_payload_key
 from metaflow_blueprints.props import checked
-from metaflow_blueprints.runtime import (
-    Construct,
-    Fn,
-    LibraryConstruct,
-    is_unresolved,
-    provider_module,
-)
-from metaflow_blueprints.sources.base import as_filters, base_name, check_metaflow
+from metaflow_blueprints.runtime import Construct, Fn, is_unresolved, provider_module
+from metaflow_blueprints.sources.base import Source, as_filters
 from metaflow_blueprints.sources.sqs import (
-    QueueOptions,
+    SqsSourceProps,
     build_sqs_source,
     check_queue_choice,
     claim_queue,
     make_queue,
-    plan_sqs_bridge,
 )
 
 EventName = Literal["INSERT", "MODIFY", "REMOVE"]
@@ -50,7 +42,7 @@ _ATTRIBUTE = re.compile(r"^[A-Za-z0-9_\-:$ ]{1,255}$")
 FIXED_KEYS = ("table", "event_name", "sequence_number", "approximate_creation_time")
 
 
-class DynamoDbToMetaflow(LibraryConstruct):
+class DynamoDbToMetaflow(Source):
     """Start every flow with ``@trigger(event=event)`` on a DynamoDB stream record.
 
     Creates an encrypted SQS queue with a DLQ (unless you bring one), an EventBridge pipe
@@ -66,7 +58,6 @@ class DynamoDbToMetaflow(LibraryConstruct):
     UTC; both left out when the record lacks them); ``id`` is the record's ``eventID`` and
     ``timestamp`` its creation time.
 
-    :param metaflow: the cluster's Metaflow setup.
     :param table_name: an existing table with streams enabled.
     :param event: Metaflow event name, e.g. ``"orders.created"``.
     :param consumer: how the event source authenticates (``SqsConsumer.irsa(...)``, ...).
@@ -102,9 +93,7 @@ class DynamoDbToMetaflow(LibraryConstruct):
         scope: Construct,
         id: str,
         *,
-        metaflow: MetaflowEvents,
         table_name: str,
-        event: str,
         consumer: SqsConsumer,
         event_names: Sequence[EventName] = ("INSERT",),
         keys: Mapping[str, str] | None = None,
@@ -115,13 +104,11 @@ class DynamoDbToMetaflow(LibraryConstruct):
         maximum_record_age_in_seconds: int = 3600,
         filters: EventFilters | Sequence[Filter] | None = None,
         pipe_dead_letter_arn: str | None = None,
-        name: str | None = None,
-        **queue_options: Unpack[QueueOptions],
+        **props: Unpack[SqsSourceProps],
     ) -> None:
-        super().__init__(scope, id)
+        super().__init__(scope, id, props)
+        event = props["event"]
         # --- validate everything before creating anything --------------------------------
-        check_metaflow(metaflow)
-        check_event("event", event)
         check_consumer(consumer)
         if not is_unresolved(table_name):
             rules.DYNAMODB_TABLE.check("table_name", table_name)
@@ -138,7 +125,7 @@ class DynamoDbToMetaflow(LibraryConstruct):
         check_int_range("maximum_record_age_in_seconds", maximum_record_age_in_seconds, 60, 604800)
         if stream_arn is not None and not is_unresolved(stream_arn):
             rules.check("stream_arn", stream_arn, rules.DYNAMODB_STREAM_ARN)
-        choice = check_queue_choice(queue_options)
+        choice = check_queue_choice(props)
         claim_queue(self, choice)
         queue, queue_arn = choice.queue, choice.queue_arn
         if queue_arn is not None and pipe_dead_letter_arn is None:
@@ -161,14 +148,8 @@ class DynamoDbToMetaflow(LibraryConstruct):
                 "has no dead-letter queue, which the pipe needs.",
                 "Create the EventQueue with dead_letter_queue=True.",
             )
-        self.name = base_name(self, name)
-        event_name, bridge = plan_sqs_bridge(
-            metaflow,
-            self.name,
-            event=event,
-            mapping=_bridge_mapping(table_name, names, key_map),
-            user_filters=as_filters(filters),
-            scope=self,
+        bridge = self.plan_mapped_bridge(
+            _bridge_mapping(table_name, names, key_map), as_filters(filters)
         )
 
         # --- build --------------------------------------------------------------------
@@ -241,8 +222,7 @@ class DynamoDbToMetaflow(LibraryConstruct):
         )
 
         parts = build_sqs_source(
-            self, metaflow=metaflow, name=self.name, consumer=consumer, target=target,
-            event_name=event_name, bridge=bridge,
+            self, metaflow=props["metaflow"], consumer=consumer, target=target, bridge=bridge
         )
         self.identity, self.role = parts.identity, parts.identity.role
         self.event_source, self.sensor = parts.event_source, parts.sensor

@@ -11,14 +11,12 @@ from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.metaflow.payload import jq_getpath
-from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import checked, group_values
 from metaflow_blueprints.runtime import Construct, provider_module
 from metaflow_blueprints.sources.vendor_registration import FivetranWebhook
 from metaflow_blueprints.sources.vendor_webhook import (
     VendorWebhook,
-    VendorWebhookOptions,
-    check_register,
+    VendorWebhookProps,
     check_values,
     epoch_from,
     exact_match,
@@ -65,7 +63,6 @@ class FivetranToMetaflow(VendorWebhook):
     ``created`` are left out when absent); the event ``id`` is the ``sync_id`` and
     ``timestamp`` is ``created``.
 
-    :param metaflow: the cluster's Metaflow setup (namespace, bus, webhook).
     :param event: Metaflow event name, e.g. ``"fivetran.sync.succeeded"``.
     :param connector_ids: connector ids to react to. Default: every connector that reaches
         this webhook.
@@ -106,15 +103,12 @@ class FivetranToMetaflow(VendorWebhook):
         scope: Construct,
         id: str,
         *,
-        metaflow: MetaflowEvents,
-        event: str,
         connector_ids: Sequence[str] | None = None,
         group_ids: Sequence[str] | None = None,
         statuses: Sequence[str] = ("SUCCESSFUL",),
-        name: str | None = None,
-        **options: Unpack[VendorWebhookOptions],
+        **props: Unpack[VendorWebhookProps],
     ) -> None:
-        values = group_values(VendorWebhookOptions, options)
+        values = group_values(VendorWebhookProps, props)
         register_webhook, signing_secret = values["register_webhook"], values["signing_secret"]
         connectors = check_values("connector_ids", connector_ids)
         groups = check_values("group_ids", group_ids)
@@ -124,7 +118,6 @@ class FivetranToMetaflow(VendorWebhook):
             pattern=_STATUS,
             hint="Fivetran statuses are upper case, e.g. 'SUCCESSFUL'.",
         )
-        check_register(register_webhook, values["ingress"])
         if register_webhook and isinstance(signing_secret, SecretKeyRef):
             raise BlueprintError(
                 "signing_secret",
@@ -143,15 +136,12 @@ class FivetranToMetaflow(VendorWebhook):
         super().__init__(
             scope,
             id,
-            metaflow=metaflow,
-            event=event,
             payload=fivetran_payload(),
             id_field=text_field("sync_id"),
             timestamp_jq=epoch_from("created"),
             filters=filters,
-            name=name,
             vendor="fivetran",
-            **options,
+            **props,
         )
         self.webhooks: list[FivetranWebhook] = []
         if register_webhook and self.external_url is not None:

@@ -10,27 +10,14 @@ from metaflow_blueprints.argo import DataFilter, EventFilters
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.gcp.common import LABELS, check_project
-from metaflow_blueprints.metaflow import PayloadField, check_event
-from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.props import checked
-from metaflow_blueprints.runtime import (
-    Construct,
-    LibraryConstruct,
-    address,
-    is_unresolved,
-    provider_module,
-)
-from metaflow_blueprints.sources.base import (
-    as_filters,
-    base_name,
-    check_metaflow,
-    event_key,
-    plan_bridge,
-)
+from metaflow_blueprints.runtime import Construct, address, is_unresolved, provider_module
+from metaflow_blueprints.sources.base import Source, as_filters
 from metaflow_blueprints.sources.pubsub import (
     PubSubConsumer,
     PubSubConsumerProps,
-    PubSubOptions,
+    PubSubSourceProps,
     message_payload,
 )
 
@@ -79,7 +66,7 @@ def _literal(field: str, value: str | None) -> str | None:
 #: A GCS bucket name (the name, not a gs:// URL).
 
 
-class GcsToMetaflow(LibraryConstruct):
+class GcsToMetaflow(Source):
     """Start every flow with ``@trigger(event=event)`` when an object changes in a bucket.
 
     On an existing bucket: a dedicated topic, a ``google_storage_notification``
@@ -95,7 +82,6 @@ class GcsToMetaflow(LibraryConstruct):
     ``event_type``, ``event_time`` (RFC 3339); ``id`` = ``<bucket>/<object>#<generation>``;
     ``timestamp`` = ``event_time`` in epoch seconds.
 
-    :param metaflow: the cluster's Metaflow setup (namespace, bus, webhook).
     :param bucket_name: the existing bucket (name, not ``gs://``).
     :param event: Metaflow event name, e.g. ``"gcs.object.finalized"``.
     :param project: project of the topic, subscription and service account.
@@ -130,9 +116,7 @@ class GcsToMetaflow(LibraryConstruct):
         scope: Construct,
         id: str,
         *,
-        metaflow: MetaflowEvents,
         bucket_name: str,
-        event: str,
         project: str,
         bucket_project: str | None = None,
         prefix: str | None = None,
@@ -141,18 +125,15 @@ class GcsToMetaflow(LibraryConstruct):
         custom_attributes: Mapping[str, str] | None = None,
         payload: Mapping[str, str | PayloadField] | None = None,
         filters: EventFilters | Sequence[Filter] | None = None,
-        name: str | None = None,
-        **options: Unpack[PubSubOptions],
+        **props: Unpack[PubSubSourceProps],
     ) -> None:
-        super().__init__(scope, id)
-        check_event("event", event)
-        check_metaflow(metaflow)
+        super().__init__(scope, id, props)
+        event = props["event"]
         _check_bucket(bucket_name)
         if bucket_project is not None:
             check_project("bucket_project", bucket_project)
-        props = PubSubConsumerProps.of(project, options)
-        self.name = base_name(self, name)
-        props.check(self.name, None)
+        consumer_props = PubSubConsumerProps.of(project, props)
+        consumer_props.check(self.name, None)
         types = _check_event_types(event_types)
         prefix = _literal("prefix", prefix)
         suffix = _literal("suffix", suffix)
@@ -177,7 +158,6 @@ class GcsToMetaflow(LibraryConstruct):
                 "payload", clash, "reuses built-in GCS payload keys.", "Pick other key names."
             )
 
-        event_name = event_key(event)
         sensor_filters: list[Filter] = [
             DataFilter.at("attributes.eventType").string().equals(*types)
         ]
@@ -189,13 +169,7 @@ class GcsToMetaflow(LibraryConstruct):
             sensor_filters.append(DataFilter.at("attributes.objectId").string().ends_with(suffix))
         user_filters = as_filters(filters)
         own = EventFilters.all(sensor_filters)
-        bridge = plan_bridge(
-            metaflow,
-            self.name,
-            scope=self,
-            event=event,
-            event_source_name=self.name,
-            event_name=event_name,
+        bridge = self.plan_bridge(
             payload={**GCS_PAYLOAD, **extra},
             id=GCS_ID,
             timestamp_jq=EVENT_TIME_JQ,
@@ -208,7 +182,7 @@ class GcsToMetaflow(LibraryConstruct):
             "topic",
             name=self.name,
             project=project,
-            kms_key_name=props.options["kms_key_name"],
+            kms_key_name=consumer_props.options["kms_key_name"],
             labels=dict(LABELS),
         )
         self.topic_id: str = self.topic.id
@@ -238,8 +212,8 @@ class GcsToMetaflow(LibraryConstruct):
             depends_on=[self.publisher],
         )
         consumer = PubSubConsumer(
-            self, metaflow=metaflow, bridge=bridge, topic_id=self.topic_id, props=props,
-            json_body=True,
+            self, metaflow=props["metaflow"], bridge=bridge, topic_id=self.topic_id,
+            props=consumer_props, json_body=True,
         )
         if consumer.subscription.kms_grant is not None:
             self.topic.depends_on = [address(consumer.subscription.kms_grant)]

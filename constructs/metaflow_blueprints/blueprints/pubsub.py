@@ -13,28 +13,21 @@ from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.gcp.common import LABELS
 from metaflow_blueprints.gcp.common import topic_path as full_topic_path
-from metaflow_blueprints.metaflow import PayloadField, check_event
-from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.props import checked
-from metaflow_blueprints.runtime import Construct, LibraryConstruct, address, provider_module
-from metaflow_blueprints.sources.base import (
-    as_filters,
-    base_name,
-    check_metaflow,
-    event_key,
-    plan_bridge,
-)
+from metaflow_blueprints.runtime import Construct, address, provider_module
+from metaflow_blueprints.sources.base import Source, as_filters
 from metaflow_blueprints.sources.pubsub import (
     PUBLISH_TIME_JQ,
     PubSubConsumer,
     PubSubConsumerProps,
-    PubSubOptions,
+    PubSubSourceProps,
     attribute_filters,
     message_payload,
 )
 
 
-class PubSubToMetaflow(LibraryConstruct):
+class PubSubToMetaflow(Source):
     """Start every flow with ``@trigger(event=event)`` when a message arrives on a topic.
 
     Creates (or uses) the topic, a dedicated pull subscription for the event source
@@ -45,7 +38,6 @@ class PubSubToMetaflow(LibraryConstruct):
     Sensor. The Metaflow payload ``id`` is the Pub/Sub message id (stable across
     redeliveries); ``timestamp`` is the publish time.
 
-    :param metaflow: the cluster's Metaflow setup (namespace, bus, webhook).
     :param event: Metaflow event name, e.g. ``"orders.created"``.
     :param project: project of the subscription, the created topic and service account.
     :param topic: an existing ``google_pubsub_topic`` construct to subscribe to. Not with
@@ -82,8 +74,6 @@ class PubSubToMetaflow(LibraryConstruct):
         scope: Construct,
         id: str,
         *,
-        metaflow: MetaflowEvents,
-        event: str,
         project: str,
         topic: Any = None,
         topic_name: str | None = None,
@@ -91,15 +81,11 @@ class PubSubToMetaflow(LibraryConstruct):
         attributes_filter: Mapping[str, str | Sequence[str]] | None = None,
         filters: EventFilters | Sequence[Filter] | None = None,
         json_body: bool = True,
-        name: str | None = None,
-        **options: Unpack[PubSubOptions],
+        **props: Unpack[PubSubSourceProps],
     ) -> None:
-        super().__init__(scope, id)
-        check_event("event", event)
-        check_metaflow(metaflow)
-        props = PubSubConsumerProps.of(project, options)
-        self.name = base_name(self, name)
-        props.check(self.name, None)
+        super().__init__(scope, id, props)
+        consumer_props = PubSubConsumerProps.of(project, props)
+        consumer_props.check(self.name, None)
         topic_class = provider_module("google", "pubsub_topic").PubsubTopic
         if topic is not None and topic_name is not None:
             raise BlueprintError(
@@ -114,17 +100,10 @@ class PubSubToMetaflow(LibraryConstruct):
         topic_id = (
             None if topic_name is None else full_topic_path("topic_name", topic_name, project)
         )
-        event_name = event_key(event)
         user_filters = as_filters(filters)
         attribute_set = EventFilters.all(attribute_filters(attributes_filter))
         combined = user_filters & attribute_set if user_filters else attribute_set
-        bridge = plan_bridge(
-            metaflow,
-            self.name,
-            scope=self,
-            event=event,
-            event_source_name=self.name,
-            event_name=event_name,
+        bridge = self.plan_bridge(
             payload=message_payload(payload, json_body=json_body),
             id=PayloadField.path("id"),
             timestamp_jq=PUBLISH_TIME_JQ,
@@ -138,13 +117,13 @@ class PubSubToMetaflow(LibraryConstruct):
                 "topic",
                 name=self.name,
                 project=project,
-                kms_key_name=props.options["kms_key_name"],
+                kms_key_name=consumer_props.options["kms_key_name"],
                 labels=dict(LABELS),
             )
         self.topic_id: str = topic_id if topic_id is not None else self.topic.id
         consumer = PubSubConsumer(
-            self, metaflow=metaflow, bridge=bridge, topic_id=self.topic_id, props=props,
-            json_body=json_body,
+            self, metaflow=props["metaflow"], bridge=bridge, topic_id=self.topic_id,
+            props=consumer_props, json_body=json_body,
         )
         if self.topic is not None and topic is None and consumer.subscription.kms_grant:
             self.topic.depends_on = [address(consumer.subscription.kms_grant)]

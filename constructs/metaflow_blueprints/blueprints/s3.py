@@ -14,18 +14,16 @@ from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.identity import SqsConsumer, check_consumer
 from metaflow_blueprints.aws.s3_notifications import BucketNotifications, QueueRule
 from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.metaflow import PayloadField, check_event
-from metaflow_blueprints.metaflow_events import MetaflowEvents
+from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.props import checked
-from metaflow_blueprints.runtime import Construct, LibraryConstruct, is_unresolved, provider_module
-from metaflow_blueprints.sources.base import as_filters, base_name, check_metaflow
+from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
+from metaflow_blueprints.sources.base import Source, as_filters
 from metaflow_blueprints.sources.sqs import (
-    QueueOptions,
+    SqsSourceProps,
     build_sqs_source,
     check_queue_choice,
     claim_queue,
     make_queue,
-    plan_sqs_bridge,
 )
 
 Delivery = Literal["notification", "eventbridge"]
@@ -53,7 +51,7 @@ EVENTBRIDGE_TYPES: dict[str, tuple[str, str | None]] = {
 _URLDECODE_KEY = 'if type == "string" then mfb_urldecode else null end'
 
 
-class S3ToMetaflow(LibraryConstruct):
+class S3ToMetaflow(Source):
     """Start every flow with ``@trigger(event=event)`` when an object lands in a bucket.
 
     Creates an encrypted SQS queue with a dead-letter queue (unless you bring one), the
@@ -71,7 +69,6 @@ class S3ToMetaflow(LibraryConstruct):
     bucket, ``size`` of a delete) are left out of the payload, so the flow's ``Parameter``
     default applies.
 
-    :param metaflow: the cluster's Metaflow setup.
     :param bucket_name: an existing bucket (name, not ARN).
     :param event: Metaflow event name, e.g. ``"s3.object.created"``.
     :param consumer: how the event source authenticates: ``SqsConsumer.irsa(...)``,
@@ -102,22 +99,18 @@ class S3ToMetaflow(LibraryConstruct):
         scope: Construct,
         id: str,
         *,
-        metaflow: MetaflowEvents,
         bucket_name: str,
-        event: str,
         consumer: SqsConsumer,
         prefix: str | None = None,
         suffix: str | None = None,
         events: Sequence[str] = ("s3:ObjectCreated:*",),
         delivery: Delivery = "notification",
         filters: EventFilters | Sequence[Filter] | None = None,
-        name: str | None = None,
-        **queue_options: Unpack[QueueOptions],
+        **props: Unpack[SqsSourceProps],
     ) -> None:
-        super().__init__(scope, id)
+        super().__init__(scope, id, props)
+        event = props["event"]
         # --- validate everything before creating anything --------------------------------
-        check_metaflow(metaflow)
-        check_event("event", event)
         check_consumer(consumer)
         _check_bucket(bucket_name)
         events = _check_events(events)
@@ -133,18 +126,11 @@ class S3ToMetaflow(LibraryConstruct):
         eventbridge_types: list[tuple[str, str | None]] = []
         if delivery == "eventbridge":
             eventbridge_types = _eventbridge_types(events)
-        choice = check_queue_choice(queue_options)
+        choice = check_queue_choice(props)
         claim_queue(self, choice)
-        self.name = base_name(self, name)
-        event_name, bridge = plan_sqs_bridge(
-            metaflow,
-            self.name,
-            event=event,
-            mapping=_bridge_mapping(
-                delivery, events, eventbridge_types, prefix, suffix, bucket_name
-            ),
-            user_filters=as_filters(filters),
-            scope=self,
+        bridge = self.plan_mapped_bridge(
+            _bridge_mapping(delivery, events, eventbridge_types, prefix, suffix, bucket_name),
+            as_filters(filters),
         )
         owner = self.node.path
         if delivery == "notification":
@@ -206,8 +192,7 @@ class S3ToMetaflow(LibraryConstruct):
             )
 
         parts = build_sqs_source(
-            self, metaflow=metaflow, name=self.name, consumer=consumer, target=target,
-            event_name=event_name, bridge=bridge,
+            self, metaflow=props["metaflow"], consumer=consumer, target=target, bridge=bridge
         )
         self.identity, self.role = parts.identity, parts.identity.role
         self.event_source, self.sensor = parts.event_source, parts.sensor

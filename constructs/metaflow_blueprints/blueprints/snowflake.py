@@ -22,7 +22,6 @@ object bare, as a JSON string, inside an SNS envelope or as ``{"application/json
 from __future__ import annotations
 
 import json
-import typing
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, Unpack
 
@@ -33,26 +32,19 @@ from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.identity import SqsConsumer, check_consumer
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.gcp.common import LABELS
-from metaflow_blueprints.metaflow import PayloadField, check_event
+from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.metaflow.bridge import Bridge
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import checked, group_defaults, pick, prop_group
 from metaflow_blueprints.runtime import (
     Construct,
     Fn,
-    LibraryConstruct,
     is_unresolved,
     provider_module,
 )
 from metaflow_blueprints.snowflake import ChangeNotifierSql, check_identifier
 from metaflow_blueprints.snowflake.identifiers import token_precondition
-from metaflow_blueprints.sources.base import (
-    as_filters,
-    base_name,
-    check_metaflow,
-    event_key,
-    plan_bridge,
-)
+from metaflow_blueprints.sources.base import Source, SourceProps, as_filters
 from metaflow_blueprints.sources.pubsub import PubSubConsumer, PubSubConsumerProps, PubSubOptions
 from metaflow_blueprints.sources.sqs import (
     QueueChoice,
@@ -60,7 +52,6 @@ from metaflow_blueprints.sources.sqs import (
     build_sqs_source,
     check_queue_choice,
     make_queue,
-    plan_sqs_bridge,
 )
 
 Cloud = Literal["aws", "gcp"]
@@ -96,13 +87,14 @@ def snowflake_name(stem: str, suffix: str) -> str:
     return f"MFB_{stem}_{suffix}".upper().replace("-", "_")
 
 
-@prop_group({**group_defaults(QueueOptions), **group_defaults(PubSubOptions)})
-class SnowflakeOptions(QueueOptions, PubSubOptions, total=False):
-    """``SnowflakeToMetaflow``'s cloud props: :class:`QueueOptions` (``cloud="aws"``) and
-    :class:`PubSubOptions` (``cloud="gcp"``), flat keyword arguments."""
+@prop_group(group_defaults(SourceProps, QueueOptions, PubSubOptions))
+class SnowflakeProps(SourceProps, QueueOptions, PubSubOptions, total=False):
+    """``SnowflakeToMetaflow``'s shared props, flat keyword arguments:
+    :class:`~metaflow_blueprints.sources.base.SourceProps` and its cloud props,
+    :class:`QueueOptions` (``cloud="aws"``) and :class:`PubSubOptions` (``cloud="gcp"``)."""
 
 
-class SnowflakeToMetaflow(LibraryConstruct):
+class SnowflakeToMetaflow(Source):
     """Start every flow with ``@trigger(event=event)`` when rows of a table change.
 
     Snowflake side (Snowflake provider; enable :data:`PREVIEW_FEATURES`): a standard stream
@@ -127,7 +119,6 @@ class SnowflakeToMetaflow(LibraryConstruct):
     window end. Messages without a batch id, with zero changes, or for another table start
     nothing.
 
-    :param metaflow: the cluster's Metaflow setup.
     :param event: Metaflow event name, e.g. ``"snowflake.orders.changed"``.
     :param database: database of the table to watch, as Snowflake stores the name
         (unquoted names are upper-case); letters, digits, ``_`` and ``$`` only.
@@ -175,8 +166,6 @@ class SnowflakeToMetaflow(LibraryConstruct):
         scope: Construct,
         id: str,
         *,
-        metaflow: MetaflowEvents,
-        event: str,
         database: str,
         schema: str,
         table: str,
@@ -189,13 +178,11 @@ class SnowflakeToMetaflow(LibraryConstruct):
         minimum_trigger_interval_seconds: int | None = None,
         topic_kms_key_arn: str | None = None,
         filters: EventFilters | Sequence[Filter] | None = None,
-        name: str | None = None,
-        **options: Unpack[SnowflakeOptions],
+        **props: Unpack[SnowflakeProps],
     ) -> None:
-        super().__init__(scope, id)
+        super().__init__(scope, id, props)
+        metaflow = props["metaflow"]
         # --- validate everything before creating anything --------------------------------
-        check_metaflow(metaflow)
-        check_event("event", event)
         check_identifier("warehouse", warehouse)
         if owner_role is not None:
             check_identifier("owner_role", owner_role)
@@ -212,9 +199,9 @@ class SnowflakeToMetaflow(LibraryConstruct):
         aws_only = {
             "consumer": consumer,
             "topic_kms_key_arn": topic_kms_key_arn,
-            **_changed(QueueOptions, options),
+            **_changed(QueueOptions, props),
         }
-        gcp_only = {"project": project, **_changed(PubSubOptions, options)}
+        gcp_only = {"project": project, **_changed(PubSubOptions, props)}
         if cloud == "aws":
             _refuse_others(gcp_only, "cloud='gcp'")
             if consumer is None:
@@ -236,7 +223,7 @@ class SnowflakeToMetaflow(LibraryConstruct):
                     "must be the ARN of a KMS key (arn:...:kms:...).",
                     "Omit it to use the AWS-managed alias/aws/sns key.",
                 )
-            choice = check_queue_choice(typing.cast(QueueOptions, pick(QueueOptions, options)))
+            choice = check_queue_choice(props)
         elif cloud == "gcp":
             _refuse_others(aws_only, "cloud='aws'")
             if project is None:
@@ -245,7 +232,6 @@ class SnowflakeToMetaflow(LibraryConstruct):
                 )
         else:
             raise BlueprintError("cloud", cloud, "must be 'aws' or 'gcp'.")
-        self.name = base_name(self, name)
         check_identifier("name", snowflake_name(self.name, "BATCHES"))
         self.sql = ChangeNotifierSql(
             database=check_identifier("database", database),
@@ -257,38 +243,18 @@ class SnowflakeToMetaflow(LibraryConstruct):
             integration=snowflake_name(self.name, "QUEUE"),
             range_column=range_column,
         )
-        mapping = bridge_mapping(self.sql)
-        event_name = event_key(event)
-        user_filters = as_filters(filters)
         pubsub_props: PubSubConsumerProps | None = None
-        if cloud == "aws":
-            event_name, bridge = plan_sqs_bridge(
-                metaflow, self.name, event=event, mapping=mapping, user_filters=user_filters
-            )
-        else:
+        if cloud == "gcp":
             assert project is not None
-            pubsub_props = PubSubConsumerProps.of(
-                project, typing.cast(PubSubOptions, pick(PubSubOptions, options))
-            )
+            pubsub_props = PubSubConsumerProps.of(project, props)
             pubsub_props.check(self.name, None)
-            fields, id_field, timestamp_jq, sensor_filters = mapping
-            bridge = plan_bridge(
-                metaflow,
-                self.name,
-                event=event,
-                event_source_name=self.name,
-                event_name=event_name,
-                payload=fields,
-                id=id_field,
-                timestamp_jq=timestamp_jq,
-                filters=sensor_filters & user_filters if user_filters else sensor_filters,
-            )
+        bridge = self.plan_mapped_bridge(bridge_mapping(self.sql), as_filters(filters))
 
         # --- build --------------------------------------------------------------------
         self.cloud = cloud
         if cloud == "aws":
             assert consumer is not None
-            self._build_aws(metaflow, consumer, choice, topic_kms_key_arn, event_name, bridge)
+            self._build_aws(metaflow, consumer, choice, topic_kms_key_arn, bridge)
             # The first notification needs the publish permissions and the subscription.
             publisher_ready: list[Any] = [
                 self.snowflake_role_policy,
@@ -314,7 +280,6 @@ class SnowflakeToMetaflow(LibraryConstruct):
         consumer: SqsConsumer,
         choice: QueueChoice,
         topic_kms_key_arn: str | None,
-        event_name: str,
         bridge: Bridge,
     ) -> None:
         context = AwsContext.of(self)
@@ -379,8 +344,7 @@ class SnowflakeToMetaflow(LibraryConstruct):
             depends_on=depends or None,
         )
         parts = build_sqs_source(
-            self, metaflow=metaflow, name=self.name, consumer=consumer, target=target,
-            event_name=event_name, bridge=bridge,
+            self, metaflow=metaflow, consumer=consumer, target=target, bridge=bridge
         )
         self.identity: Any = parts.identity
         self.role = parts.identity.role

@@ -1,18 +1,24 @@
-"""Helpers every blueprint shares: names, filter and payload normalisation, the bridge."""
+"""What every blueprint shares: its common props and opening (:class:`SourceProps`,
+:class:`Source`), names, filter and payload normalisation, the bridge."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Required, TypedDict
 
 from metaflow_blueprints.argo import EventFilters, check_object_name, derive_name
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.k8s.claims import claim
 from metaflow_blueprints.k8s.manifests import ArgoEventSource, ArgoSensor
-from metaflow_blueprints.metaflow import Bridge, PayloadField, bridge_sensor_name
+from metaflow_blueprints.metaflow import Bridge, PayloadField, bridge_sensor_name, check_event
 from metaflow_blueprints.metaflow_events import MetaflowEvents
-from metaflow_blueprints.runtime import Construct, path_of, stack_of
+from metaflow_blueprints.props import prop_group
+from metaflow_blueprints.runtime import Construct, LibraryConstruct, path_of, stack_of
+
+#: What a source reads from its messages: payload fields, the event id, the timestamp jq and
+#: the sensor filters of its own (the user's ``filters`` are added to these).
+MessageMapping = tuple[dict[str, PayloadField], PayloadField, str, EventFilters]
 
 
 def base_name(construct: Construct, explicit: str | None) -> str:
@@ -117,3 +123,63 @@ def add_bridge_sensor(
     )
     event_source.consumed_by(sensor)
     return sensor
+
+
+@prop_group({"name": None})
+class SourceProps(TypedDict, total=False):
+    """The props every blueprint takes (a prop group: flat keyword arguments, the first two
+    required); each blueprint's docstring says more where it means more.
+
+    :param metaflow: the cluster's Metaflow setup (namespace, bus, webhook).
+    :param event: Metaflow event name the blueprint posts: every flow with
+        ``@trigger(event=...)`` on it starts.
+    :param name: stem of the names of the objects the blueprint creates. Default: derived
+        from the construct path.
+    """
+
+    metaflow: Required[MetaflowEvents]
+    event: Required[str]
+    name: str | None
+
+
+class Source(LibraryConstruct):
+    """Base of the blueprints: one Metaflow event, posted by one bridge Sensor.
+
+    The constructor opens every blueprint the same way: it checks ``event`` and
+    ``metaflow``, creates the construct and sets ``name``; :meth:`plan_bridge` then
+    validates the bridge, before the blueprint creates any resource.
+
+    Attributes: ``name``.
+    """
+
+    def __init__(self, scope: Construct, id: str, props: SourceProps) -> None:
+        self._event = check_event("event", props["event"])
+        self._metaflow = check_metaflow(props["metaflow"])
+        super().__init__(scope, id)
+        self.name = base_name(self, props.get("name"))
+
+    def plan_bridge(self, **bridge: Any) -> Bridge:
+        """Validate the bridge of this blueprint (creates nothing): it posts ``event`` for the
+        events of the EventSource ``name`` (event key :func:`event_key`) and claims the name
+        stem; ``bridge`` holds the rest (payload, id, timestamp_jq, filters, rate_limit)."""
+        return plan_bridge(
+            self._metaflow,
+            self.name,
+            scope=self,
+            event=self._event,
+            event_source_name=self.name,
+            event_name=event_key(self._event),
+            **bridge,
+        )
+
+    def plan_mapped_bridge(
+        self, mapping: MessageMapping, user_filters: EventFilters | None
+    ) -> Bridge:
+        """:meth:`plan_bridge` for a source's :data:`MessageMapping` and the user's filters."""
+        fields, id_field, timestamp_jq, sensor_filters = mapping
+        return self.plan_bridge(
+            payload=fields,
+            id=id_field,
+            timestamp_jq=timestamp_jq,
+            filters=sensor_filters & user_filters if user_filters else sensor_filters,
+        )

@@ -32,7 +32,7 @@ from metaflow_blueprints.metaflow.payload import split_path
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import group_defaults, group_values, pick, prop_group
 from metaflow_blueprints.runtime import Construct, is_unresolved
-from metaflow_blueprints.sources.base import add_bridge_sensor, as_payload
+from metaflow_blueprints.sources.base import SourceProps, add_bridge_sensor, as_payload
 
 #: Metaflow ``timestamp`` = the message's publish time (Argo renders it with Go's
 #: ``time.String()``: ``2025-01-15 10:20:30.123 +0000 UTC``); the bridge's clock otherwise.
@@ -143,6 +143,13 @@ class PubSubOptions(SubscriptionSettings, total=False):
     workload_identity_pool: str | None
 
 
+@prop_group(group_defaults(SourceProps, PubSubOptions))
+class PubSubSourceProps(SourceProps, PubSubOptions, total=False):
+    """The shared props of the blueprints that consume a Pub/Sub topic (``PubSubToMetaflow``,
+    ``GcsToMetaflow``): :class:`~metaflow_blueprints.sources.base.SourceProps` and
+    :class:`PubSubOptions` (a prop group: flat keyword arguments)."""
+
+
 @dataclass(frozen=True)
 class PubSubConsumerProps:
     """What the Pub/Sub consumer machinery needs: the project and every :class:`PubSubOptions`
@@ -154,7 +161,9 @@ class PubSubConsumerProps:
 
     @classmethod
     def of(cls, project: str, options: PubSubOptions) -> PubSubConsumerProps:
-        return cls(project, group_values(PubSubOptions, options))
+        """The props for ``project`` from the :class:`PubSubOptions` members in ``options``
+        (a group built on it: other members are left out)."""
+        return cls(project, group_values(PubSubOptions, pick(PubSubOptions, options)))
 
     @property
     def settings(self) -> SubscriptionSettings:

@@ -6,13 +6,12 @@ from __future__ import annotations
 import typing
 from dataclasses import dataclass
 
-from metaflow_blueprints.argo import EventFilters, EventSource, SqsEvent
+from metaflow_blueprints.argo import EventSource, SqsEvent
 from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.identity import SqsConsumer, SqsConsumerIdentity, check_consumer
 from metaflow_blueprints.aws.queue import EventQueue, QueueSettings, check_queue_args
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.k8s.manifests import ArgoEventSource, ArgoSensor
-from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY, Bridge
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import group_defaults, group_values, pick, prop_group
@@ -23,7 +22,7 @@ from metaflow_blueprints.runtime import (
     TerraformStack,
     is_unresolved,
 )
-from metaflow_blueprints.sources.base import add_bridge_sensor, event_key, plan_bridge
+from metaflow_blueprints.sources.base import SourceProps, add_bridge_sensor
 
 _CLAIMS_ID = "mfb_queue_consumers"
 
@@ -90,6 +89,13 @@ class QueueOptions(QueueSettings, total=False):
     queue_kms_key_arn: str | None
 
 
+@prop_group(group_defaults(SourceProps, QueueOptions))
+class SqsSourceProps(SourceProps, QueueOptions, total=False):
+    """The shared props of the blueprints that read an SQS queue (``S3ToMetaflow``,
+    ``DynamoDbToMetaflow``): :class:`~metaflow_blueprints.sources.base.SourceProps` and
+    :class:`QueueOptions` (a prop group: flat keyword arguments)."""
+
+
 @dataclass(frozen=True)
 class QueueChoice:
     """Validated queue props: a queue to create, an EventQueue, or an existing queue ARN."""
@@ -101,8 +107,9 @@ class QueueChoice:
 
 
 def check_queue_choice(options: QueueOptions) -> QueueChoice:
-    """Validate the bring-your-own queue props (object or ARN, never both)."""
-    values = group_values(QueueOptions, options)
+    """Validate the bring-your-own queue props (object or ARN, never both); ``options`` may
+    be a group built on :class:`QueueOptions` (its other members are left out)."""
+    values = group_values(QueueOptions, pick(QueueOptions, options))
     queue, queue_arn = values["queue"], values["queue_arn"]
     queue_kms_key_arn = values["queue_kms_key_arn"]
     settings = typing.cast(QueueSettings, pick(QueueSettings, values))
@@ -213,19 +220,19 @@ def build_sqs_source(
     scope: Construct,
     *,
     metaflow: MetaflowEvents,
-    name: str,
     consumer: SqsConsumer,
     target: QueueTarget,
-    event_name: str,
     bridge: Bridge,
 ) -> SqsSourceParts:
-    """Identity (ids ``identity``), EventSource (``event_source``) and bridge (``sensor``).
+    """Identity (ids ``identity``), EventSource (``event_source``) and bridge (``sensor``),
+    named after the bridge's EventSource.
 
     With the blueprint's own queue, the consumer role is pinned on it
     (:meth:`EventQueue.allow_consumer`); an existing one (``queue_arn``) is read where its
     ARN says."""
     check_consumer(consumer)
     namespace = metaflow.namespace
+    name, event_name = bridge.event_source_name, bridge.event_name
     identity = SqsConsumerIdentity(
         scope,
         "identity",
@@ -270,32 +277,3 @@ def build_sqs_source(
     )
     sensor = add_bridge_sensor(scope, metaflow=metaflow, bridge=bridge, event_source=event_source)
     return SqsSourceParts(identity, event_source, sensor)
-
-
-def plan_sqs_bridge(
-    metaflow: MetaflowEvents,
-    name: str,
-    *,
-    event: str,
-    mapping: tuple[dict[str, PayloadField], PayloadField, str, EventFilters],
-    user_filters: EventFilters | None,
-    scope: Construct | None = None,
-) -> tuple[str, Bridge]:
-    """Validate an SQS blueprint's bridge before any resource exists: (event key, bridge)."""
-    fields, id_field, timestamp_jq, sensor_filters = mapping
-    if user_filters is not None:
-        sensor_filters = sensor_filters & user_filters
-    event_name = event_key(event)
-    bridge = plan_bridge(
-        metaflow,
-        name,
-        scope=scope,
-        event=event,
-        event_source_name=name,
-        event_name=event_name,
-        payload=fields,
-        id=id_field,
-        timestamp_jq=timestamp_jq,
-        filters=sensor_filters,
-    )
-    return event_name, bridge

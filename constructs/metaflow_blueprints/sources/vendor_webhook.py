@@ -31,20 +31,13 @@ from metaflow_blueprints.ingress.secret_path import SecretPath, check_byte_lengt
 from metaflow_blueprints.ingress.verifier import DEFAULT_IMAGE, SignatureVerifier, check_image
 from metaflow_blueprints.k8s.manifests import ArgoEventSource
 from metaflow_blueprints.k8s.objects import KubernetesSecret
-from metaflow_blueprints.metaflow import PayloadField, check_event
+from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY
 from metaflow_blueprints.metaflow.jq import NOW
 from metaflow_blueprints.metaflow.payload import gjson_path, jq_getpath, split_path
-from metaflow_blueprints.metaflow_events import MetaflowEvents
-from metaflow_blueprints.props import group_values, prop_group
-from metaflow_blueprints.runtime import Construct, Fn, LibraryConstruct, address, is_unresolved
-from metaflow_blueprints.sources.base import (
-    add_bridge_sensor,
-    base_name,
-    check_metaflow,
-    event_key,
-    plan_bridge,
-)
+from metaflow_blueprints.props import group_defaults, group_values, prop_group
+from metaflow_blueprints.runtime import Construct, Fn, address, is_unresolved
+from metaflow_blueprints.sources.base import Source, SourceProps, add_bridge_sensor
 
 #: Where the bridge's jq transform puts the Metaflow payload next to the event data; sensor
 #: filters on ids read the normalised (stringified) values there.
@@ -222,10 +215,18 @@ class VendorWebhookOptions(TypedDict, total=False):
     max_payload_size: int | None
 
 
-class VendorWebhook(LibraryConstruct):
+@prop_group(group_defaults(SourceProps, VendorWebhookOptions))
+class VendorWebhookProps(SourceProps, VendorWebhookOptions, total=False):
+    """The shared props of the vendor blueprints:
+    :class:`~metaflow_blueprints.sources.base.SourceProps` and :class:`VendorWebhookOptions`
+    (a prop group: flat keyword arguments)."""
+
+
+class VendorWebhook(Source):
     """Base of the vendor blueprints: secret-path EventSource, optional Ingress, bridge Sensor.
 
-    Subclasses validate their own props first, then call this ``__init__``, which creates
+    Subclasses validate their own props first, then call this ``__init__``, which checks
+    the shared ones (``register_webhook`` needs a TLS ``ingress``) and creates
     (construct ids in brackets): the path [``path``], the optional signing-secret Secret
     [``signing_secret``], the EventSource [``event_source``], the bridge [``sensor``], the
     optional Ingress [``ingress``] and the sensitive outputs [``url``, ``external_url``].
@@ -243,24 +244,20 @@ class VendorWebhook(LibraryConstruct):
         scope: Construct,
         id: str,
         *,
-        metaflow: MetaflowEvents,
-        event: str,
         vendor: str,
         payload: Mapping[str, PayloadField],
         id_field: PayloadField,
         timestamp_jq: str,
         filters: Sequence[Filter],
-        name: str | None,
-        **options: Unpack[VendorWebhookOptions],
+        **props: Unpack[VendorWebhookProps],
     ) -> None:
-        values = group_values(VendorWebhookOptions, options)
+        values = group_values(VendorWebhookProps, props)
         port, ingress, rate_limit = values["port"], values["ingress"], values["rate_limit"]
         signing_secret, register_webhook = values["signing_secret"], values["register_webhook"]
         max_payload_size, verifier_image = values["max_payload_size"], values["verifier_image"]
-        check_event("event", event)
-        check_metaflow(metaflow)
         if ingress is not None and not isinstance(ingress, WebhookIngress):
             raise BlueprintError("ingress", ingress, "must be a WebhookIngress.")
+        check_register(register_webhook, ingress)
         check_signing_secret(signing_secret)
         verify = check_verify(values["verify_signature"], signing_secret, register_webhook)
         check_limits(rate_limit, max_payload_size)
@@ -268,17 +265,10 @@ class VendorWebhook(LibraryConstruct):
         check_byte_length("path_bytes", values["path_bytes"])
         # Constructing the argo objects validates port and names before anything is created.
         WebhookEvent(endpoint="/placeholder", port=port)
-        super().__init__(scope, id)
-        self.name = base_name(self, name)
+        super().__init__(scope, id, props)
+        metaflow = props["metaflow"]
         self.namespace = namespace = metaflow.namespace
-        event_name = event_key(event)
-        bridge = plan_bridge(
-            metaflow,
-            self.name,
-            scope=self,
-            event=event,
-            event_source_name=self.name,
-            event_name=event_name,
+        bridge = self.plan_bridge(
             payload=dict(payload),
             id=id_field,
             timestamp_jq=timestamp_jq,
@@ -309,7 +299,7 @@ class VendorWebhook(LibraryConstruct):
                 name=self.name,
                 namespace=namespace,
                 events={
-                    event_name: WebhookEvent(
+                    bridge.event_name: WebhookEvent(
                         endpoint=path,
                         port=port,
                         method="POST",
