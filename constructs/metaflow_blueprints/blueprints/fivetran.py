@@ -83,11 +83,8 @@ class FivetranToMetaflow(VendorWebhook):
     :param verify_signature: put a :class:`SignatureVerifier` in front of the EventSource
         that checks ``X-Fivetran-Signature-256`` and route the Ingress to it. Default: on
         whenever a signing secret is known (``signing_secret`` or ``register_webhook``).
-    :param name: stem of the EventSource and Sensor names. Default: derived from the path.
 
-    The endpoint props (``port``, ``ingress``, ``path_bytes``, ``register_webhook``,
-    ``signing_secret``, ``verify_signature``, ``verifier_image``, ``rate_limit``,
-    ``max_payload_size``) are the
+    The endpoint props are the
     :class:`~metaflow_blueprints.sources.vendor_webhook.VendorWebhookOptions` group (flat
     keyword arguments); the entries above say what they mean for this vendor.
 

@@ -9,7 +9,7 @@ from metaflow_blueprints import rules
 from metaflow_blueprints.argo import DataFilter, EventFilters
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.gcp.common import LABELS, check_project
+from metaflow_blueprints.gcp.common import check_project, grant_publisher
 from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, address, is_unresolved, provider_module
@@ -22,7 +22,6 @@ from metaflow_blueprints.sources.pubsub import (
 )
 
 EVENT_TYPES = ("OBJECT_FINALIZE", "OBJECT_METADATA_UPDATE", "OBJECT_DELETE", "OBJECT_ARCHIVE")
-PUBLISHER = "roles/pubsub.publisher"
 
 #: Metaflow ``timestamp`` = the notification's ``eventTime`` (RFC 3339, UTC); the bridge's
 #: clock when it is absent or malformed.
@@ -176,27 +175,17 @@ class GcsToMetaflow(Source):
             filters=own & user_filters if user_filters else own,
         )
 
-        topic_mod = provider_module("google", "pubsub_topic")
-        self.topic: Any = topic_mod.PubsubTopic(
-            self,
-            "topic",
-            name=self.name,
-            project=project,
-            kms_key_name=consumer_props.options["kms_key_name"],
-            labels=dict(LABELS),
-        )
+        self.topic: Any = consumer_props.create_topic(self, self.name)
         self.topic_id: str = self.topic.id
         agent = provider_module("google", "data_google_storage_project_service_account")
         self.storage_service_agent = agent.DataGoogleStorageProjectServiceAccount(
             self, "storage_service_agent", project=bucket_project or project
         )
-        iam_topic = provider_module("google", "pubsub_topic_iam_member")
-        self.publisher = iam_topic.PubsubTopicIamMember(
+        self.publisher = grant_publisher(
             self,
             "publisher",
             project=project,
             topic=self.topic.name,
-            role=PUBLISHER,
             member=self.storage_service_agent.member,
         )
         notification = provider_module("google", "storage_notification")

@@ -11,7 +11,6 @@ from metaflow_blueprints.argo import (
 )
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.gcp.common import LABELS
 from metaflow_blueprints.gcp.common import topic_path as full_topic_path
 from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.props import checked
@@ -112,14 +111,7 @@ class PubSubToMetaflow(Source):
 
         self.topic: Any = topic
         if topic is None and topic_name is None:
-            self.topic = topic_class(
-                self,
-                "topic",
-                name=self.name,
-                project=project,
-                kms_key_name=consumer_props.options["kms_key_name"],
-                labels=dict(LABELS),
-            )
+            self.topic = consumer_props.create_topic(self, self.name)
         self.topic_id: str = topic_id if topic_id is not None else self.topic.id
         consumer = PubSubConsumer(
             self, metaflow=props["metaflow"], bridge=bridge, topic_id=self.topic_id,

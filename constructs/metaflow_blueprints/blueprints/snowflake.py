@@ -31,7 +31,7 @@ from metaflow_blueprints.aws import policies
 from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.identity import SqsConsumer, check_consumer
 from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.gcp.common import LABELS
+from metaflow_blueprints.gcp.common import grant_publisher
 from metaflow_blueprints.metaflow import PayloadField
 from metaflow_blueprints.metaflow.bridge import Bridge
 from metaflow_blueprints.metaflow_events import MetaflowEvents
@@ -367,25 +367,15 @@ class SnowflakeToMetaflow(Source):
     def _build_gcp(
         self, metaflow: MetaflowEvents, props: PubSubConsumerProps, bridge: Bridge
     ) -> None:
-        self.topic = provider_module("google", "pubsub_topic").PubsubTopic(
-            self,
-            "topic",
-            name=self.name,
-            project=props.project,
-            kms_key_name=props.options["kms_key_name"],
-            labels=dict(LABELS),
-        )
+        self.topic = props.create_topic(self, self.name)
         self.integration = self._integration(
             "GCP_PUBSUB", "Pub/Sub", gcp_pubsub_topic_name=self.topic.id
         )
-        self.publisher = provider_module(
-            "google", "pubsub_topic_iam_member"
-        ).PubsubTopicIamMember(
+        self.publisher = grant_publisher(
             self,
             "publisher",
             project=props.project,
             topic=self.topic.name,
-            role="roles/pubsub.publisher",
             member=f"serviceAccount:{self.integration.gcp_pubsub_service_account}",
         )
         consumer = PubSubConsumer(

@@ -91,7 +91,6 @@ class WebhookToMetaflow(Source):
         events per unit (``RateLimit(10, "Minute")``). Default: no limit.
     :param max_payload_size: largest request body in bytes the EventSource accepts
         (``maxPayloadSize``). Default: Argo's (1 MiB).
-    :param name: stem of the EventSource and Sensor names. Default: derived from the path.
 
     Attributes: ``name``, ``event_source``, ``sensor``, ``token`` (or None), ``ingress`` (or None),
     ``url`` (in-cluster), ``external_url`` (or None), ``auth_secret`` (``SecretKeyRef`` or

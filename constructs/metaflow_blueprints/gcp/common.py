@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from metaflow_blueprints import rules
-from metaflow_blueprints.runtime import is_unresolved
+from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
 
 #: Labels put on every GCP resource the library creates.
 LABELS = {"managed-by": "metaflow-blueprints"}
+PUBLISHER = "roles/pubsub.publisher"
 
 
 def check_project(field: str, value: str) -> str:
@@ -45,3 +48,11 @@ def pubsub_service_agent(project_number: str) -> str:
 def workload_identity_member(pool: str, namespace: str, service_account: str) -> str:
     """IAM member of a Kubernetes service account under GKE Workload Identity."""
     return f"serviceAccount:{pool}[{namespace}/{service_account}]"
+
+
+def grant_publisher(scope: Construct, id: str, *, project: str, topic: str, member: str) -> Any:
+    """``roles/pubsub.publisher`` for ``member`` on ``topic`` (a topic name) only."""
+    iam_topic = provider_module("google", "pubsub_topic_iam_member")
+    return iam_topic.PubsubTopicIamMember(
+        scope, id, project=project, topic=topic, role=PUBLISHER, member=member
+    )

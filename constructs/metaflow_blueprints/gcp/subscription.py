@@ -14,6 +14,7 @@ from metaflow_blueprints.gcp.common import (
     check_kms_key,
     check_project,
     check_resource_id,
+    grant_publisher,
     pubsub_service_agent,
     topic_path,
 )
@@ -26,7 +27,6 @@ from metaflow_blueprints.runtime import (
     provider_module,
 )
 
-PUBLISHER = "roles/pubsub.publisher"
 SUBSCRIBER = "roles/pubsub.subscriber"
 KMS_ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 _GRANTS_ID = "mfb_kms_grants"
@@ -222,13 +222,12 @@ class PubSubSubscription(LibraryConstruct):
                 expiration_policy=sub_mod.PubsubSubscriptionExpirationPolicy(ttl=""),
                 labels=all_labels,
             )
-            iam_topic = provider_module("google", "pubsub_topic_iam_member")
-            self.dead_letter_publisher = iam_topic.PubsubTopicIamMember(
+            assert self.service_agent is not None
+            self.dead_letter_publisher = grant_publisher(
                 self,
                 "dead_letter_publisher",
                 project=project,
                 topic=self.dead_letter_topic.name,
-                role=PUBLISHER,
                 member=self.service_agent,
             )
             dead_letter_policy = sub_mod.PubsubSubscriptionDeadLetterPolicy(

@@ -128,13 +128,12 @@ def add_bridge_sensor(
 @prop_group({"name": None})
 class SourceProps(TypedDict, total=False):
     """The props every blueprint takes (a prop group: flat keyword arguments, the first two
-    required); each blueprint's docstring says more where it means more.
+    required); a blueprint's docstring says more where one means more there.
 
     :param metaflow: the cluster's Metaflow setup (namespace, bus, webhook).
     :param event: Metaflow event name the blueprint posts: every flow with
         ``@trigger(event=...)`` on it starts.
-    :param name: stem of the names of the objects the blueprint creates. Default: derived
-        from the construct path.
+    :param name: stem of the EventSource and Sensor names. Default: derived from the path.
     """
 
     metaflow: Required[MetaflowEvents]

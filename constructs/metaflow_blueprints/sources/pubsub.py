@@ -18,7 +18,7 @@ from metaflow_blueprints.argo import (
 )
 from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.gcp.common import check_account_id, check_project
+from metaflow_blueprints.gcp.common import LABELS, check_account_id, check_project
 from metaflow_blueprints.gcp.identity import PubSubSubscriberIdentity
 from metaflow_blueprints.gcp.subscription import (
     PubSubSubscription,
@@ -31,7 +31,7 @@ from metaflow_blueprints.metaflow.bridge import MANAGED_BY, Bridge
 from metaflow_blueprints.metaflow.payload import split_path
 from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import group_defaults, group_values, pick, prop_group
-from metaflow_blueprints.runtime import Construct, is_unresolved
+from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
 from metaflow_blueprints.sources.base import SourceProps, add_bridge_sensor, as_payload
 
 #: Metaflow ``timestamp`` = the message's publish time (Argo renders it with Go's
@@ -178,6 +178,18 @@ class PubSubConsumerProps:
     def account_id_for(self, name: str) -> str:
         given = self.options["service_account_id"]
         return account_id_for(name) if given is None else typing.cast(str, given)
+
+    def create_topic(self, scope: Construct, name: str) -> Any:
+        """The blueprint's own topic (construct id ``topic``), named ``name``, encrypted with
+        ``kms_key_name`` when given."""
+        return provider_module("google", "pubsub_topic").PubsubTopic(
+            scope,
+            "topic",
+            name=name,
+            project=self.project,
+            kms_key_name=self.options["kms_key_name"],
+            labels=dict(LABELS),
+        )
 
     def check(self, name: str, topic: str | None) -> None:
         """Validate every setting (creates nothing), for the blueprint stem ``name``."""
