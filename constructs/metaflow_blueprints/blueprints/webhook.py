@@ -19,7 +19,8 @@ from metaflow_blueprints.ingress.ingress import WebhookIngress, expose_webhook
 from metaflow_blueprints.ingress.token import WebhookToken
 from metaflow_blueprints.k8s.manifests import ArgoEventSource
 from metaflow_blueprints.metaflow import PayloadField
-from metaflow_blueprints.metaflow.bridge import MANAGED_BY
+from metaflow_blueprints.metaflow.bridge import MANAGED_BY, Bridge
+from metaflow_blueprints.metaflow_events import MetaflowEvents
 from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, TerraformOutput
 from metaflow_blueprints.sources.base import (
@@ -48,6 +49,36 @@ def check_exposure(
             "Keep auth='bearer', or pass allow_unauthenticated=True if an authenticating "
             "proxy sits in front of the Ingress.",
         )
+
+
+def webhook_source(
+    metaflow: MetaflowEvents,
+    bridge: Bridge,
+    *,
+    path: str,
+    port: int,
+    method: Literal["POST", "GET"] = "POST",
+    auth_secret: SecretKeyRef | None = None,
+    max_payload_size: int | None = None,
+) -> EventSource:
+    """The EventSource of a webhook blueprint: the bridge's event as one endpoint (``path``
+    on ``port``), served by the EventSource's Service."""
+    return EventSource(
+        name=bridge.event_source_name,
+        namespace=metaflow.namespace,
+        events={
+            bridge.event_name: WebhookEvent(
+                endpoint=path,
+                port=port,
+                method=method,
+                auth_secret=auth_secret,
+                max_payload_size=max_payload_size,
+            )
+        },
+        event_bus_name=metaflow.target.event_bus,
+        service_ports=(port,),
+        labels=MANAGED_BY,
+    )
 
 
 def check_limits(rate_limit: RateLimit | None, max_payload_size: int | None) -> None:
@@ -139,21 +170,14 @@ class WebhookToMetaflow(Source):
             filters=as_filters(filters),
             rate_limit=rate_limit,
         )
-        source = EventSource(
-            name=self.name,
-            namespace=namespace,
-            events={
-                bridge.event_name: WebhookEvent(
-                    endpoint=path,
-                    port=port,
-                    method=method,
-                    auth_secret=self.auth_secret,
-                    max_payload_size=max_payload_size,
-                )
-            },
-            event_bus_name=metaflow.target.event_bus,
-            service_ports=(port,),
-            labels=MANAGED_BY,
+        source = webhook_source(
+            metaflow,
+            bridge,
+            path=path,
+            port=port,
+            method=method,
+            auth_secret=self.auth_secret,
+            max_payload_size=max_payload_size,
         )
 
         self.token: WebhookToken | None = None
@@ -170,15 +194,7 @@ class WebhookToMetaflow(Source):
         self.sensor = add_bridge_sensor(
             self, metaflow=metaflow, bridge=bridge, event_source=self.event_source
         )
-        exposed = expose_webhook(
-            self,
-            name=self.name,
-            namespace=namespace,
-            port=port,
-            path=path,
-            ingress=ingress,
-            secret_path=False,
-        )
+        exposed = expose_webhook(self, source, ingress=ingress, secret_path=False)
         self.url = exposed.url
         self.ingress = exposed.ingress
         self.external_url = exposed.external_url

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from metaflow_blueprints import rules
+from metaflow_blueprints.argo import EventSource, WebhookEvent
 from metaflow_blueprints.checks import check_int_range
 from metaflow_blueprints.errors import BlueprintError, is_placeholder
 from metaflow_blueprints.k8s.claims import claim
@@ -276,23 +277,24 @@ class ExposedWebhook:
 
 def expose_webhook(
     scope: Construct,
+    source: EventSource,
     *,
-    name: str,
-    namespace: str,
-    port: int,
-    path: str,
     ingress: WebhookIngress | None,
     secret_path: bool,
     backend: tuple[str, int] | None = None,
 ) -> ExposedWebhook:
-    """Outputs for a webhook EventSource's URLs, plus its Ingress when asked for.
+    """Outputs for the URLs of ``source``'s one webhook endpoint, plus its Ingress when
+    asked for (named like ``source``, in its namespace).
 
     Creates, in ``scope``: output ``url`` (in-cluster), and with ``ingress`` an Ingress
     (id ``ingress``) and output ``external_url``. With ``secret_path`` (the path is the
     credential) both outputs are sensitive. ``backend`` (Service name, port) is where the
     Ingress (and the in-cluster ``url``) sends requests; default the EventSource's Service.
     """
-    service, port = backend if backend else (f"{name}-eventsource-svc", port)
+    (event,) = source.events.values()
+    assert isinstance(event, WebhookEvent), event
+    name, namespace, path = source.name, source.namespace, event.endpoint
+    service, port = backend if backend else (f"{name}-eventsource-svc", event.port)
     url = f"http://{service}.{namespace}.svc:{port}{path}"
     secret_note = " (its path is the secret)" if secret_path else ""
     TerraformOutput(

@@ -18,13 +18,12 @@ from typing import TypedDict, Unpack
 from metaflow_blueprints.argo import (
     DataFilter,
     EventFilters,
-    EventSource,
     RateLimit,
     SecretKeyRef,
     WebhookEvent,
 )
 from metaflow_blueprints.argo.filters import Filter, regex_literal
-from metaflow_blueprints.blueprints.webhook import check_limits
+from metaflow_blueprints.blueprints.webhook import check_limits, webhook_source
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.ingress.ingress import WebhookIngress, expose_webhook
 from metaflow_blueprints.ingress.secret_path import SecretPath, check_byte_length
@@ -292,25 +291,10 @@ class VendorWebhook(Source):
             # Stored by the subclass once the vendor resource (or generated value) exists.
             self.signing_secret_ref = SecretKeyRef(f"{self.name}-signing", SIGNING_SECRET_KEY)
 
-        self.event_source = ArgoEventSource(
-            self,
-            "event_source",
-            event_source=EventSource(
-                name=self.name,
-                namespace=namespace,
-                events={
-                    bridge.event_name: WebhookEvent(
-                        endpoint=path,
-                        port=port,
-                        method="POST",
-                        max_payload_size=max_payload_size,
-                    )
-                },
-                event_bus_name=metaflow.target.event_bus,
-                service_ports=(port,),
-                labels=MANAGED_BY,
-            ),
+        source = webhook_source(
+            metaflow, bridge, path=path, port=port, max_payload_size=max_payload_size
         )
+        self.event_source = ArgoEventSource(self, "event_source", event_source=source)
         self.sensor = add_bridge_sensor(
             self, metaflow=metaflow, bridge=bridge, event_source=self.event_source
         )
@@ -332,10 +316,7 @@ class VendorWebhook(Source):
                 self.verifier.deployment.depends_on = [address(self.signing_secret.secret)]
         exposed = expose_webhook(
             self,
-            name=self.name,
-            namespace=namespace,
-            port=port,
-            path=path,
+            source,
             ingress=ingress,
             secret_path=True,
             backend=(self.verifier.service_name, self.verifier.port) if self.verifier else None,
