@@ -88,9 +88,6 @@ class DbtCloudToMetaflow(VendorWebhook):
         ``TerraformVariable`` value (stored in Secret ``<name>-signing``) or ``SecretKeyRef``
         of an existing Secret. A literal string is refused: it would be written into
         ``cdk.tf.json``. Not with ``register_webhook``. Default: none.
-    :param verify_signature: put a :class:`SignatureVerifier` in front of the EventSource
-        that checks the ``Authorization`` HMAC and route the Ingress to it. Default: on
-        whenever a signing secret is known (``signing_secret`` or ``register_webhook``).
 
     The endpoint props are the
     :class:`~metaflow_blueprints.sources.vendor_webhook.VendorWebhookOptions` group (flat

@@ -80,9 +80,6 @@ class FivetranToMetaflow(VendorWebhook):
         value (stored in Secret ``<name>-signing``) or ``SecretKeyRef`` of an existing Secret
         (not with ``register_webhook``). A literal string is refused: it would be written
         into ``cdk.tf.json``. Default: none (generated when ``register_webhook``).
-    :param verify_signature: put a :class:`SignatureVerifier` in front of the EventSource
-        that checks ``X-Fivetran-Signature-256`` and route the Ingress to it. Default: on
-        whenever a signing secret is known (``signing_secret`` or ``register_webhook``).
 
     The endpoint props are the
     :class:`~metaflow_blueprints.sources.vendor_webhook.VendorWebhookOptions` group (flat
