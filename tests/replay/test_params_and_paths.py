@@ -99,3 +99,15 @@ def test_gjson_escapes_wildcards_and_loud_failures() -> None:
     for path in ("a,b", "labels|@keys", "@this"):
         with pytest.raises(UnsupportedConstruct):
             gjson.get(doc, path)
+
+
+def test_replay_refuses_a_keyword_it_does_not_take() -> None:
+    """``replay``'s delivery keywords are a TypedDict (``**delivery``): a misspelt one is
+    still a TypeError, as with a plain keyword argument, before the stack is read."""
+    from metaflow_blueprints.replay import replay
+    from metaflow_blueprints.replay.testing import replay_events
+
+    with pytest.raises(TypeError, match="unexpected keyword argument 'heders'"):
+        replay("no-such-stack", event={}, heders={"X": "1"})  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'attribute'"):
+        replay_events("no-such-stack", {}, attribute={})  # type: ignore[call-arg]

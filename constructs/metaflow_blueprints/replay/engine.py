@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from . import conditions, gojson, transform, triggers
 from . import stack as stack_mod
@@ -15,6 +15,24 @@ from .errors import EvalError
 from .events import Event
 from .filters import run_filters
 from .sources import Dropped, wrap
+
+#: A synthesized stack: its directory (``cdktf.out/stacks/<name>``), ``cdk.tf.json``, or the
+#: parsed JSON.
+StackInput = str | Path | Mapping[str, Any]
+#: One source message (raw bytes/text or parsed JSON), or a list of them for batches.
+MessageInput = bytes | str | Mapping[str, Any] | list[Any]
+
+
+class Delivery(TypedDict, total=False):
+    """How the message arrives (keyword arguments of :func:`replay` and of the
+    ``replay.testing`` helpers): ``source``, the EventSource to publish through (needed
+    when the stack has several); ``headers`` (webhooks) and ``attributes`` (Pub/Sub) of the
+    message; ``now``, the event time (also jq's ``now``; default: the current UTC time)."""
+
+    source: str | None
+    headers: Mapping[str, str] | None
+    attributes: Mapping[str, str] | None
+    now: datetime | None
 
 
 @dataclass
@@ -40,17 +58,15 @@ class ReplayResult:
 
 
 def replay(
-    stack: str | Path | Mapping[str, Any],
+    stack: StackInput,
     *,
-    event: bytes | str | Mapping[str, Any] | list[Any],
-    source: str | None = None,
-    headers: Mapping[str, str] | None = None,
-    attributes: Mapping[str, str] | None = None,
-    now: datetime | None = None,
+    event: MessageInput,
     explain: bool = False,
     webhook_down: bool = False,
+    **delivery: Unpack[Delivery],
 ) -> ReplayResult:
-    """Wrap ``event`` as the chosen EventSource publishes it and evaluate every Sensor.
+    """Wrap ``event`` as the ``source`` EventSource publishes it (:class:`Delivery`) and
+    evaluate every Sensor.
 
     ``explain`` fills :attr:`ReplayResult.explain` with per dependency/filter reasons.
     ``webhook_down`` makes every http trigger fail all its retries: it lands in ``failed``
@@ -58,14 +74,18 @@ def replay(
     Raises :class:`ReplayError` on bad input and :class:`UnsupportedConstruct` when the
     stack needs something replay does not evaluate faithfully.
     """
-    when = (now or datetime.now(timezone.utc))
+    unknown = sorted(delivery.keys() - Delivery.__annotations__.keys())
+    if unknown:  # what Python says for a keyword the signature does not have
+        raise TypeError(f"replay() got an unexpected keyword argument {unknown[0]!r}")
+    when = delivery.get("now") or datetime.now(timezone.utc)
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     parsed = stack_mod.load(stack)
-    entry = stack_mod.pick_source(parsed, source)
+    entry = stack_mod.pick_source(parsed, delivery.get("source"))
     notes: list[str] = []
     built = wrap(entry.eventsource, entry.type_key, entry.event_name, entry.spec, event,
-                 headers=headers or {}, attributes=attributes or {}, now=when)
+                 headers=delivery.get("headers") or {},
+                 attributes=delivery.get("attributes") or {}, now=when)
     if isinstance(built, Dropped):
         notes.append(f"source {entry.name}: not published: {built.reason}")
         return ReplayResult(entry.name, None, built.reason, explain=notes if explain else [])

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
-from .engine import ReplayResult, replay
+from .engine import Delivery, MessageInput, ReplayResult, StackInput, replay
 
 
 def stack_from_manifests(manifests: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -22,34 +20,20 @@ def stack_from_manifests(manifests: Iterable[Mapping[str, Any]]) -> dict[str, An
 
 
 def replay_events(
-    stack: str | Path | Mapping[str, Any],
-    event: bytes | str | Mapping[str, Any] | list[Any],
-    *,
-    source: str | None = None,
-    headers: Mapping[str, str] | None = None,
-    attributes: Mapping[str, str] | None = None,
-    now: datetime | None = None,
+    stack: StackInput, event: MessageInput, **delivery: Unpack[Delivery]
 ) -> list[Any]:
     """The Metaflow events (bridge request bodies) the message produces, in order."""
-    result = replay(stack, event=event, source=source, headers=headers,
-                    attributes=attributes, now=now, explain=True)
+    result = replay(stack, event=event, explain=True, **delivery)
     if result.failed:
         raise AssertionError(f"triggers failed: {result.failed}\n" + "\n".join(result.explain))
     return result.metaflow_events
 
 
 def assert_no_trigger(
-    stack: str | Path | Mapping[str, Any],
-    event: bytes | str | Mapping[str, Any] | list[Any],
-    *,
-    source: str | None = None,
-    headers: Mapping[str, str] | None = None,
-    attributes: Mapping[str, str] | None = None,
-    now: datetime | None = None,
+    stack: StackInput, event: MessageInput, **delivery: Unpack[Delivery]
 ) -> ReplayResult:
     """Assert the message fires no trigger at all; returns the result for further checks."""
-    result = replay(stack, event=event, source=source, headers=headers,
-                    attributes=attributes, now=now, explain=True)
+    result = replay(stack, event=event, explain=True, **delivery)
     if result.fired:
         names = [f"{f['sensor']}/{f['trigger']}" for f in result.fired]
         raise AssertionError(f"expected no trigger, but fired: {names}\n"
