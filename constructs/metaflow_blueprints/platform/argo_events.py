@@ -25,7 +25,8 @@ from metaflow_blueprints.runtime import (
     provider_module,
 )
 
-#: Pod security context for every chart pod (the chart's own suggestion, plus seccomp).
+#: Pod security context for every chart pod (the chart's own suggestion, plus seccomp);
+#: ``MetaflowEventsSetup``'s bus and webhook pods run with it too.
 POD_SECURITY_CONTEXT: dict[str, Any] = {
     "runAsNonRoot": True,
     "runAsUser": 9731,

@@ -30,6 +30,8 @@ from metaflow_blueprints.k8s.objects import KubernetesSecret, KubernetesServiceA
 from metaflow_blueprints.metaflow import default_webhook_url
 from metaflow_blueprints.metaflow.bridge import MANAGED_BY
 from metaflow_blueprints.platform.argo_events import (
+    CONTAINER_SECURITY_CONTEXT,
+    POD_SECURITY_CONTEXT,
     ArgoEventsPlatform,
     check_namespace,
     check_release_name,
@@ -75,19 +77,6 @@ WEBHOOK_RESOURCES: dict[str, Any] = {
 BUS_RESOURCES: dict[str, Any] = {
     "requests": {"cpu": "100m", "memory": "128Mi"},
     "limits": {"cpu": "100m", "memory": "128Mi"},
-}
-POD_SECURITY: dict[str, Any] = {
-    "runAsNonRoot": True,
-    "runAsUser": 9731,
-    "runAsGroup": 9731,
-    "fsGroup": 9731,
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
-CONTAINER_SECURITY: dict[str, Any] = {
-    "allowPrivilegeEscalation": False,
-    "capabilities": {"drop": ["ALL"]},
-    "readOnlyRootFilesystem": True,
-    "runAsNonRoot": True,
 }
 
 
@@ -188,7 +177,7 @@ class MetaflowEventsSetup(LibraryConstruct):
             replicas=replicas,
             persistence=persistence,
             container_resources=BUS_RESOURCES,
-            security_context=POD_SECURITY,
+            security_context=POD_SECURITY_CONTEXT,
             labels=MANAGED_BY,
         )
         self.event_source = EventSource(
@@ -264,8 +253,11 @@ class MetaflowEventsSetup(LibraryConstruct):
     def _webhook_manifest(self) -> dict[str, Any]:
         manifest = self.event_source.render()
         manifest["spec"]["template"] = {
-            "securityContext": POD_SECURITY,
-            "container": {"resources": WEBHOOK_RESOURCES, "securityContext": CONTAINER_SECURITY},
+            "securityContext": POD_SECURITY_CONTEXT,
+            "container": {
+                "resources": WEBHOOK_RESOURCES,
+                "securityContext": CONTAINER_SECURITY_CONTEXT,
+            },
         }
         return manifest
 
