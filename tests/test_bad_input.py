@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.props import Param, signature_params
 from metaflow_blueprints.runtime import App, TerraformStack, provider_module
 
 NAN, INF = float("nan"), float("inf")
@@ -34,6 +35,7 @@ BAD: dict[str, list[Any]] = {
     "Literal['POST', 'GET']": ["PUT", None],
     "Literal['bearer'] | None": ["basic", 1],
     "Literal['sqs_managed', 'kms', 'none']": ["aes", None],
+    "Encryption": ["aes", None],  # QueueSettings.encryption, the Literal above
     "Sequence[str]": [None, "abc", [1], [None]],
     "Sequence[str] | None": ["abc", [1], 5],
     "Sequence[EventName]": [None, "INSERT", ["UPSERT"], [1]],
@@ -93,16 +95,31 @@ def _blueprints() -> dict[str, tuple[type, Callable[[Any], dict[str, Any]]]]:
     }  # fmt: skip
 
 
+def _annotation_text(init: Callable[..., Any], param: Param) -> str:
+    """The prop's annotation as written: in the signature, or in its prop group's
+    ``TypedDict`` (``Required[...]`` unwrapped: required-ness is not a kind of value)."""
+    if param.group is None:
+        return str(inspect.signature(init).parameters[param.name].annotation)
+    written = param.group.__annotations__[param.name]
+    text = str(getattr(written, "__forward_arg__", written))
+    if text.startswith("Required["):
+        return text.removeprefix("Required[").removesuffix("]")
+    return text
+
+
 def _cases() -> Iterator[Any]:
+    """Every keyword prop: the constructor's own and its prop group's members (flat keyword
+    arguments too), as :func:`metaflow_blueprints.props.signature_params` lists them."""
     for key, (cls, _) in _blueprints().items():
         init = getattr(cls.__init__, "__wrapped__", cls.__init__)
-        for prop in inspect.signature(init).parameters.values():
-            if prop.kind is not inspect.Parameter.KEYWORD_ONLY:
+        for param in signature_params(init):
+            if param.name == "id":
                 continue
-            annotation = str(prop.annotation)
-            assert annotation in BAD, f"{cls.__name__}.{prop.name}: add bad values for {annotation}"
+            annotation = _annotation_text(init, param)
+            where = f"{cls.__name__}.{param.name}"
+            assert annotation in BAD, f"{where}: add bad values for {annotation}"
             for i, value in enumerate(BAD[annotation]):
-                yield pytest.param(key, prop.name, value, id=f"{key}-{prop.name}-{i}")
+                yield pytest.param(key, param.name, value, id=f"{key}-{param.name}-{i}")
 
 
 def _resources(stack: TerraformStack) -> list[str]:
@@ -146,6 +163,15 @@ def test_wrong_kind_of_prop_value_is_a_blueprint_error(
     assert error.value.field.startswith(prop), str(error.value)
     assert _same_value(error.value.value, value) or prop in str(error.value)
     assert _resources(stack) == before
+
+
+def test_the_cases_cover_prop_group_members() -> None:
+    """Props taken through ``**props: Unpack[G]`` (``metaflow`` and ``event`` of every
+    blueprint, the queue, subscription and endpoint options) are varied too."""
+    covered = {(case.values[0], case.values[1]) for case in _cases()}
+    for blueprint in _blueprints():
+        assert {(blueprint, "metaflow"), (blueprint, "event"), (blueprint, "name")} <= covered
+    assert {("s3", "encryption"), ("gcs", "ack_deadline_seconds"), ("dbt", "port")} <= covered
 
 
 def test_every_blueprint_builds_with_its_minimal_props() -> None:
