@@ -217,3 +217,46 @@ def test_fast_check_type_reaches_typeguards_verdict_on_the_real_hints() -> None:
                     value is None or type(value) in (str, bool, int)
                 )
     assert compared > 1000 and fast_hits > 100, (compared, fast_hits)
+
+
+def test_one_per_stack_constructs_are_found_without_the_kernel() -> None:
+    from metaflow_blueprints.runtime import LibraryConstruct
+
+    class Registry(LibraryConstruct):
+        pass
+
+    class Other(LibraryConstruct):
+        pass
+
+    stack = TerraformStack(App(), "singletons")
+    inside = LibraryConstruct(stack, "inside")
+    assert Registry.find_in_stack(inside, "registry") is None
+    first = Registry.of_stack(inside, "registry")
+    assert first.node.scope is stack  # made in the stack, not in the asking construct
+    with _round_trips() as counts:
+        assert Registry.of_stack(inside, "registry") is first
+        assert Registry.find_in_stack(stack, "registry") is first
+    assert sum(counts.values()) == 0, counts
+    # Another class under that id is not it; making one there clashes in the kernel.
+    assert Other.find_in_stack(stack, "registry") is None
+    with pytest.raises(RuntimeError, match="There is already a Construct with name 'registry'"):
+        Other.of_stack(stack, "registry")
+
+
+def test_depends_on_is_written_only_when_it_grows() -> None:
+    from metaflow_blueprints.runtime import add_depends_on
+
+    stack = TerraformStack(App(), "deps")
+    waiting = TerraformResource(stack, "waiting", terraform_resource_type="terraform_data")
+    first = TerraformResource(stack, "first", terraform_resource_type="terraform_data")
+    second = TerraformResource(stack, "second", terraform_resource_type="terraform_data")
+    add_depends_on(waiting, first)
+    add_depends_on(waiting, first, second, first)
+    with _round_trips() as counts:
+        add_depends_on(waiting, second, first)  # nothing new: no round trip
+    assert sum(counts.values()) == 0, counts
+    rendered = synth_stack(stack)["resource"]["terraform_data"]["waiting"]["depends_on"]
+    assert rendered == [address(first), address(second)] == [
+        "terraform_data.first",
+        "terraform_data.second",
+    ]

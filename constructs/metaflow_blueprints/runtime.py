@@ -39,7 +39,7 @@ import re
 import sys
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from metaflow_blueprints import jsii_hints, lazy_providers, node
 
@@ -141,6 +141,35 @@ class LibraryConstruct(Construct):
         super().__init__(scope, id)
         self._mfb_scope = scope
         self._mfb_id = id
+        if isinstance(scope, TerraformStack):
+            _stack_children(scope)[_ID_SEPARATORS.sub("--", id)] = self
+
+    @classmethod
+    def find_in_stack(cls: type[_L], scope: IConstruct, id: str) -> _L | None:
+        """The ``cls`` construct ``id`` made directly under ``scope``'s stack, if any."""
+        found = _stack_children(stack_of(scope)).get(_ID_SEPARATORS.sub("--", id))
+        return found if isinstance(found, cls) else None
+
+    @classmethod
+    def of_stack(cls: type[_L], scope: IConstruct, id: str, **props: Any) -> _L:
+        """The ``cls`` construct ``id`` directly under ``scope``'s stack, made with ``props``
+        on first use: one per stack (shared registries, data sources). No jsii round trip
+        once the stack is known. A different construct holding ``id`` is a clash, as before.
+        """
+        found = cls.find_in_stack(scope, id)
+        return found if found is not None else cls(stack_of(scope), id, **props)
+
+
+_L = TypeVar("_L", bound=LibraryConstruct)
+
+
+def _stack_children(stack: TerraformStack) -> dict[str, LibraryConstruct]:
+    """The library's constructs made directly in ``stack``, by (escaped) id."""
+    children: dict[str, LibraryConstruct] | None = getattr(stack, "_mfb_children", None)
+    if children is None:
+        children = {}
+        stack._mfb_children = children  # type: ignore[attr-defined]
+    return children
 
 
 
@@ -178,6 +207,7 @@ __all__ = [
     "TerraformVariable",
     "Testing",
     "Token",
+    "add_depends_on",
     "address",
     "binding_requirement",
     "declare_required_providers",
@@ -313,6 +343,22 @@ def address(resource: Any) -> str:
     return str(known)
 
 
+def add_depends_on(resource: Any, *dependencies: Any) -> None:
+    """Make ``resource`` wait for ``dependencies`` (resources): Terraform ``depends_on``.
+
+    Bare addresses (:func:`address`): a resource given as the constructor's ``depends_on``
+    renders as a ``"${...}"`` reference, which Terraform refuses there. The list is kept on
+    the Python object and written to the resource only when it grows (a jsii round trip).
+    """
+    known: list[str] = getattr(resource, _DEPENDS_ON, None) or []
+    added = [a for a in dict.fromkeys(address(d) for d in dependencies) if a not in known]
+    if added:
+        known = [*known, *added]
+        setattr(resource, _DEPENDS_ON, known)
+        resource.depends_on = list(known)
+
+
+_DEPENDS_ON = "_mfb_depends_on"
 _ADDRESS, _STACK, _PATH, _SCOPE = "_mfb_address", "_mfb_stack", "_mfb_path", "_mfb_scope"
 
 #: Binding class -> its Terraform resource type (the bindings' constant ``tfResourceType``).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from metaflow_blueprints.runtime import Construct, LibraryConstruct, TerraformStack, provider_module
+from metaflow_blueprints.runtime import Construct, LibraryConstruct, provider_module
 
 _ID = "mfb_aws_context"
 
@@ -25,8 +25,4 @@ class AwsContext(LibraryConstruct):
 
     @staticmethod
     def of(scope: Construct) -> AwsContext:
-        stack = TerraformStack.of(scope)
-        existing = stack.node.try_find_child(_ID)
-        if isinstance(existing, AwsContext):
-            return existing
-        return AwsContext(stack, _ID)
+        return AwsContext.of_stack(scope, _ID)

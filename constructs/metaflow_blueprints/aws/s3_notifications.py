@@ -21,8 +21,7 @@ from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.runtime import (
     Construct,
     LibraryConstruct,
-    TerraformStack,
-    address,
+    add_depends_on,
     is_unresolved,
     provider_module,
 )
@@ -80,7 +79,6 @@ class BucketNotifications(LibraryConstruct):
         self.bucket = bucket
         self.rules: list[QueueRule] = []
         self.eventbridge = False
-        self._depends_on: list[str] = []
         notification = provider_module("aws", "s3_bucket_notification")
         self.notification = notification.S3BucketNotification(self, "notification", bucket=bucket)
 
@@ -90,13 +88,7 @@ class BucketNotifications(LibraryConstruct):
 
         Buckets are matched by name; for a Terraform token, by the same token.
         """
-        stack = TerraformStack.of(scope)
-        key = f"x{short_hash(bucket, 10)}" if is_unresolved(bucket) else slug(bucket)
-        child_id = f"s3_notification_{key}"
-        existing = stack.node.try_find_child(child_id)
-        if isinstance(existing, BucketNotifications):
-            return existing
-        return BucketNotifications(stack, child_id, bucket=bucket)
+        return BucketNotifications.of_stack(scope, _child_id(bucket), bucket=bucket)
 
     @staticmethod
     def check_rule(scope: Construct, bucket: str, rule: QueueRule) -> None:
@@ -104,10 +96,8 @@ class BucketNotifications(LibraryConstruct):
 
         Creates nothing, so a blueprint can validate before building resources.
         """
-        stack = TerraformStack.of(scope)
-        key = f"x{short_hash(bucket, 10)}" if is_unresolved(bucket) else slug(bucket)
-        existing = stack.node.try_find_child(f"s3_notification_{key}")
-        if not isinstance(existing, BucketNotifications):
+        existing = BucketNotifications.find_in_stack(scope, _child_id(bucket))
+        if existing is None:
             return
         for other in existing.rules:
             pairs = rules_overlap(other, rule)
@@ -141,18 +131,16 @@ class BucketNotifications(LibraryConstruct):
             for item in self.rules
         ]
         self.notification.put_queue(queues)
-        self._add_dependencies(list(depends_on))
+        add_depends_on(self.notification, *depends_on)
 
     def enable_eventbridge(self, *, depends_on: Sequence[Any] = ()) -> None:
         """Send every event of the bucket to EventBridge too."""
         self.eventbridge = True
         self.notification.eventbridge = True
-        self._add_dependencies(list(depends_on))
+        add_depends_on(self.notification, *depends_on)
 
-    def _add_dependencies(self, items: list[Any]) -> None:
-        for item in items:
-            ref = address(item)
-            if ref not in self._depends_on:
-                self._depends_on.append(ref)
-        if self._depends_on:
-            self.notification.depends_on = list(self._depends_on)
+
+def _child_id(bucket: str) -> str:
+    """The id of ``bucket``'s registry entry in its stack (a token by its hash)."""
+    key = f"x{short_hash(bucket, 10)}" if is_unresolved(bucket) else slug(bucket)
+    return f"s3_notification_{key}"

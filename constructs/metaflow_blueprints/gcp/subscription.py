@@ -22,7 +22,6 @@ from metaflow_blueprints.props import checked, group_values, prop_group
 from metaflow_blueprints.runtime import (
     Construct,
     LibraryConstruct,
-    TerraformStack,
     is_unresolved,
     provider_module,
 )
@@ -49,11 +48,7 @@ class KmsGrants(LibraryConstruct):
 
     @staticmethod
     def of(scope: Construct) -> KmsGrants:
-        stack = TerraformStack.of(scope)
-        existing = stack.node.try_find_child(_GRANTS_ID)
-        if isinstance(existing, KmsGrants):
-            return existing
-        return KmsGrants(stack, _GRANTS_ID)
+        return KmsGrants.of_stack(scope, _GRANTS_ID)
 
     def grant(self, kms_key_name: str, project: str, member: str) -> Any:
         """The grant for ``kms_key_name`` to ``project``'s service agent ``member``."""

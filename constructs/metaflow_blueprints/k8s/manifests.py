@@ -11,7 +11,7 @@ from typing import Any
 
 from metaflow_blueprints.argo import EventSource, Sensor
 from metaflow_blueprints.k8s.claims import claim
-from metaflow_blueprints.runtime import Construct, LibraryConstruct, address, provider_module
+from metaflow_blueprints.runtime import Construct, LibraryConstruct, add_depends_on, provider_module
 
 #: What the Argo controllers (and the API server) change on our objects after apply: the
 #: controller's full-object ``Update`` adds its finalizer (pkg/reconciler/*/controller.go).
@@ -47,7 +47,6 @@ class ArgoManifest(LibraryConstruct):
         self.name = spec.name
         self.namespace = spec.namespace
         manifest = provider_module("kubernetes", "manifest")
-        self._depends_on: list[str] = []
         self.manifest = manifest.Manifest(
             self,
             "manifest",
@@ -63,14 +62,7 @@ class ArgoManifest(LibraryConstruct):
 
     def add_dependencies(self, *resources: Any) -> None:
         """Create this object after ``resources`` (and destroy it before them)."""
-        # Bare addresses (runtime.address): the constructor's depends_on would take the
-        # resources and render them as "${...}" references, which Terraform refuses there.
-        for resource in resources:
-            item = address(resource)
-            if item not in self._depends_on:
-                self._depends_on.append(item)
-        if self._depends_on:
-            self.manifest.depends_on = list(self._depends_on)
+        add_depends_on(self.manifest, *resources)
 
 
 class ArgoEventSource(ArgoManifest):

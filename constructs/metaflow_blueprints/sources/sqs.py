@@ -19,7 +19,6 @@ from metaflow_blueprints.runtime import (
     Construct,
     Fn,
     LibraryConstruct,
-    TerraformStack,
     is_unresolved,
 )
 from metaflow_blueprints.sources.base import SourceProps, add_bridge_sensor
@@ -40,11 +39,7 @@ class QueueConsumers(LibraryConstruct):
 
     @staticmethod
     def of(scope: Construct) -> QueueConsumers:
-        stack = TerraformStack.of(scope)
-        existing = stack.node.try_find_child(_CLAIMS_ID)
-        if isinstance(existing, QueueConsumers):
-            return existing
-        return QueueConsumers(stack, _CLAIMS_ID)
+        return QueueConsumers.of_stack(scope, _CLAIMS_ID)
 
 
 def claim_queue(scope: Construct, choice: QueueChoice) -> None:
