@@ -3,40 +3,57 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar, Required, TypedDict, Unpack
 
 from metaflow_blueprints.argo import SecretKeyRef
 from metaflow_blueprints.k8s.claims import claim
 from metaflow_blueprints.runtime import Construct, LibraryConstruct, nested_block, provider_module
 
 
-class KubernetesSecret(LibraryConstruct):
+class ObjectMeta(TypedDict, total=False):
+    """The identity of one Kubernetes object: ``name`` and ``namespace`` (required) and
+    ``labels`` (optional, default none)."""
+
+    name: Required[str]
+    namespace: Required[str]
+    labels: Mapping[str, str] | None
+
+
+class KubernetesObject(LibraryConstruct):
+    """A construct that creates one named Kubernetes object of ``kind``: it claims
+    ``(kind, namespace, name)`` in its stack before anything else.
+
+    Attributes: ``name``, ``namespace``, ``labels`` (None when there are none).
+    """
+
+    kind: ClassVar[str]
+
+    def __init__(self, scope: Construct, id: str, **meta: Unpack[ObjectMeta]) -> None:
+        super().__init__(scope, id)
+        self.name, self.namespace = meta["name"], meta["namespace"]
+        claim(self, self.kind, self.namespace, self.name)
+        self.labels = dict(meta.get("labels") or {}) or None
+
+
+class KubernetesSecret(KubernetesObject):
     """An ``Opaque`` Secret; ``data`` values may be Terraform expressions (kept sensitive).
 
     Attributes: ``secret`` (the ``kubernetes_secret_v1`` resource), ``name``, ``namespace``,
     and :meth:`ref` for a ``SecretKeyRef`` to one key.
     """
 
+    kind = "Secret"
+
     def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        name: str,
-        namespace: str,
-        data: Mapping[str, str],
-        labels: Mapping[str, str] | None = None,
+        self, scope: Construct, id: str, *, data: Mapping[str, str], **meta: Unpack[ObjectMeta]
     ) -> None:
-        super().__init__(scope, id)
-        claim(self, "Secret", namespace, name)
+        super().__init__(scope, id, **meta)
         secret_v1 = provider_module("kubernetes", "secret_v1")
-        self.name = name
-        self.namespace = namespace
         self.secret = secret_v1.SecretV1(
             self,
             "secret",
             metadata=secret_v1.SecretV1Metadata(
-                name=name, namespace=namespace, labels=dict(labels or {}) or None
+                name=self.name, namespace=self.namespace, labels=self.labels
             ),
             data=dict(data),
             type="Opaque",
@@ -46,35 +63,32 @@ class KubernetesSecret(LibraryConstruct):
         return SecretKeyRef(self.name, key)
 
 
-class KubernetesServiceAccount(LibraryConstruct):
+class KubernetesServiceAccount(KubernetesObject):
     """A ServiceAccount, e.g. annotated for IRSA or GKE Workload Identity.
 
     Attributes: ``service_account`` (the ``kubernetes_service_account_v1``), ``name``.
     """
+
+    kind = "ServiceAccount"
 
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
-        name: str,
-        namespace: str,
         annotations: Mapping[str, Any] | None = None,
-        labels: Mapping[str, str] | None = None,
+        **meta: Unpack[ObjectMeta],
     ) -> None:
-        super().__init__(scope, id)
-        claim(self, "ServiceAccount", namespace, name)
+        super().__init__(scope, id, **meta)
         sa = provider_module("kubernetes", "service_account_v1")
-        self.name = name
-        self.namespace = namespace
         self.service_account = sa.ServiceAccountV1(
             self,
             "service_account",
             metadata=sa.ServiceAccountV1Metadata(
-                name=name,
-                namespace=namespace,
+                name=self.name,
+                namespace=self.namespace,
                 annotations=dict(annotations or {}) or None,
-                labels=dict(labels or {}) or None,
+                labels=self.labels,
             ),
             automount_service_account_token=True,
         )
