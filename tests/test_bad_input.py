@@ -18,7 +18,7 @@ import pytest
 
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.props import Param, signature_params
-from metaflow_blueprints.runtime import App, TerraformStack, provider_module
+from metaflow_blueprints.runtime import App, TerraformStack, TerraformVariable, provider_module
 
 NAN, INF = float("nan"), float("inf")
 ARN = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE1"
@@ -241,7 +241,12 @@ def test_irsa_issuer_may_omit_the_scheme_or_be_a_token() -> None:
 
     SqsConsumer.irsa(oidc_provider_arn=ARN, issuer=ISSUER)
     SqsConsumer.irsa(oidc_provider_arn=ARN, issuer=ISSUER.removeprefix("https://"))
-    SqsConsumer.irsa(oidc_provider_arn="${var.arn}", issuer="${var.issuer}")
+    stack = TerraformStack(App(), "irsa")
+    arn, issuer = (TerraformVariable(stack, n, type="string").string_value for n in ("a", "i"))
+    SqsConsumer.irsa(oidc_provider_arn=arn, issuer=issuer)
+    for text in ("${var.arn}", "a${b"):  # Terraform-looking text is no token: checked
+        with pytest.raises(BlueprintError, match="oidc_provider_arn"):
+            SqsConsumer.irsa(oidc_provider_arn=text, issuer=ISSUER)
 
 
 @pytest.mark.parametrize("value", [NAN, INF, -INF, {"x": [1, NAN]}])

@@ -170,8 +170,16 @@ def test_argo_objects_and_services_claim_their_names() -> None:
 
 def test_token_names_are_not_claimed() -> None:
     from metaflow_blueprints.k8s.claims import claim
+    from metaflow_blueprints.runtime import Construct, TerraformVariable
 
     stack = _stack()
-    for id in ("one", "two"):  # two module inputs may well resolve to different names
-        claim(TerraformStack(stack.node.scope, id), "Secret", "ns", "${var.name}")
-        claim(stack, "Secret", "${var.namespace}", "fixed")
+    name = TerraformVariable(stack, "name", type="string").string_value
+    namespace = TerraformVariable(stack, "namespace", type="string").string_value
+    one, two = Construct(stack, "one"), Construct(stack, "two")
+    for owner in (one, two):  # a token's value is unknown until plan: not claimed
+        claim(owner, "Secret", "ns", name)
+        claim(owner, "Secret", namespace, "fixed")
+        claim(owner, "Secret", "ns", f"{name}-x")
+    claim(one, "Secret", "ns", "${var.name}")  # text that looks like Terraform is a name
+    with pytest.raises(BlueprintError, match="Secret ns/"):
+        claim(two, "Secret", "ns", "${var.name}")

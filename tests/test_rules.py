@@ -45,6 +45,10 @@ ODD = [
     *" ._-/:*\"\\$%{}A\n\t\x00\x7f\xe9\xfc\u0130\u017f\u212a\u0663\u0301\U0001f642",
     *("goog", "projects/", "//", ".."),
 ]
+#: Text that looks like Terraform or like a framework token but is neither: a construct
+#: checks it like any value (only real tokens skip a check), as the module's validation does.
+LOOKALIKES = ["${var.x}", "a${b", "${", "%{if x}", "${TfToken[TOKEN.1]", "#{TfToken[TOKEN.2]}",
+              "$${var.x}"]  # fmt: skip
 
 
 def _resize(value: str, size: int) -> str:
@@ -101,7 +105,9 @@ def accepted_example(rule_list: tuple[Rule, ...]) -> str:
 def values_for(rule_list: tuple[Rule, ...], seed: str) -> st.SearchStrategy[list[str]]:
     """Valid, near-valid, boundary-length, forbidden and arbitrary values for these rules."""
     valid = matching(rule_list)
-    near = st.builds(_mutate, valid, st.integers(0, 7), st.sampled_from(ODD), st.integers(0, 99))
+    near = st.builds(
+        _mutate, valid, st.integers(0, 7), st.sampled_from(ODD + LOOKALIKES), st.integers(0, 99)
+    )
     sized = st.builds(_resize, valid, st.sampled_from(sorted(_bounds(rule_list)) or [0]))
     forbidden = [value for rule in rule_list for value in rule.forbidden]
     return st.tuples(
@@ -109,7 +115,16 @@ def values_for(rule_list: tuple[Rule, ...], seed: str) -> st.SearchStrategy[list
         st.lists(near, min_size=6, max_size=10),
         st.lists(sized, min_size=3, max_size=5),
         st.lists(st.text(max_size=12), max_size=2),
-    ).map(lambda parts: [v for part in parts for v in part] + forbidden + ["", seed])
+    ).map(lambda parts: [v for part in parts for v in part] + forbidden + ["", seed, *LOOKALIKES])
+
+
+def _checks(rule: Rule, value: str) -> bool:
+    """What the construct's check says: True unless it raises."""
+    try:
+        rule.check("prop", value)
+    except BlueprintError:
+        return False
+    return True
 
 
 # --- the modules' conditions, evaluated by Terraform ----------------------------------------
@@ -204,6 +219,8 @@ def test_modules_accept_exactly_what_the_construct_rules_accept(
                 seen = unicodedata.normalize("NFC", value)
                 python = [rule.accepts(seen) for rule in item.validations]
                 assert blocks == python, (where, value, blocks, python)
+                checked = [_checks(rule, seen) for rule in item.validations]
+                assert checked == python, (where, value, "Rule.check skipped", checked)
                 outcomes.add(all(blocks))
                 if all(blocks):  # a stricter module never takes what the construct refuses
                     assert rules.accepts(item.construct_rules, seen), (where, value)
@@ -261,8 +278,11 @@ REFUSED = ["", " ", "a b", "UPPER", "-x", "x-", "ab", "a..b", "a/b", "goog-x", "
 
 
 def _refused(rule: Rule, earlier: tuple[Rule, ...], example: str) -> str | None:
-    """A value ``rule`` refuses that the rules checked before it accept."""
-    candidates = [*REFUSED, *(_mutate(example, op, c, 3) for op in range(8) for c in ODD)]
+    """A value ``rule`` refuses that the rules checked before it accept (a Terraform-looking
+    one first: the blueprint must check it, not skip it as a token)."""
+    lookalikes = [example + text for text in LOOKALIKES]
+    mutants = (_mutate(example, op, c, 3) for op in range(8) for c in ODD)
+    candidates = [*lookalikes, *REFUSED, *mutants]
     for value in [*rule.forbidden, *candidates]:
         if rules.accepts(earlier, value) and not rule.accepts(value):
             return value
@@ -295,10 +315,18 @@ def test_blueprints_refuse_what_each_construct_rule_refuses(bp: derive.Blueprint
 
 
 def test_tokens_skip_the_check_unless_the_rule_says_no() -> None:
-    token = "${var.x}"
-    assert rules.METAFLOW_EVENT.check("event", token) == token
-    with pytest.raises(BlueprintError, match="payload key"):
-        rules.PAYLOAD_KEY.check("payload", token)  # keys are written at synth time
+    from metaflow_blueprints.runtime import App, TerraformStack, TerraformVariable
+
+    variable = TerraformVariable(TerraformStack(App(), "s"), "x", type="string")
+    for token in (variable.string_value, f"orders.{variable.string_value}"):
+        assert rules.METAFLOW_EVENT.check("event", token) == token
+        with pytest.raises(BlueprintError, match="payload key"):
+            rules.PAYLOAD_KEY.check("payload", token)  # keys are written at synth time
+    with pytest.raises(BlueprintError, match="event name"):  # a number token is no string
+        rules.METAFLOW_EVENT.check("event", variable.number_value)
+    for text in LOOKALIKES:  # text that looks like Terraform is no token: checked
+        with pytest.raises(BlueprintError, match="event name"):
+            rules.METAFLOW_EVENT.check("event", text)
     with pytest.raises(BlueprintError) as error:
         rules.check("bucket_name", "a..b", rules.S3_BUCKET)
     assert (error.value.field, error.value.value) == ("bucket_name", "a..b")

@@ -6,8 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.runtime import is_unresolved
+from metaflow_blueprints.errors import BlueprintError, is_token
 
 
 def check_int_range(
@@ -18,7 +17,7 @@ def check_int_range(
     A Terraform token passes (design rule 7): its value is known only at plan time.
     ``unit`` follows the bounds in the message (``" s"``); ``why`` is added in parentheses.
     """
-    if is_unresolved(value):
+    if is_token(value):
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < low or (
         high is not None and value > high
@@ -35,9 +34,9 @@ def check_each(
     (an element, or a whole list variable) are not checked. Returns them as a tuple."""
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
         raise BlueprintError(field, values, "must be a list of strings.", f"Write [{values!r}].")
-    for value in () if is_unresolved(list(values)) else values:
+    for value in () if is_token(list(values)) else values:
         if not isinstance(value, str) or (
-            not is_unresolved(value) and not pattern.fullmatch(value)
+            not is_token(value) and not pattern.fullmatch(value)
         ):
             raise BlueprintError(field, value, problem, fix)
     return tuple(values)

@@ -26,8 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.runtime import is_unresolved
+from metaflow_blueprints.errors import BlueprintError, is_token
 
 F = TypeVar("F", bound=Callable[..., Any])
 G = TypeVar("G", bound=type)
@@ -312,7 +311,7 @@ def _fits(value: Any, hint: Any) -> bool:
     if hint is int:
         if isinstance(value, bool):
             return False
-        return isinstance(value, int) or (_finite(value) and is_unresolved(value))
+        return isinstance(value, int) or (_finite(value) and is_token(value))
     if hint is float:
         return not isinstance(value, bool) and _finite(value)
     if origin in (collections.abc.Sequence, list, tuple, collections.abc.Iterable):

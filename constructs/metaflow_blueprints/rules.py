@@ -9,10 +9,12 @@ the module export renders the same rule as a ``variable { validation { ... } }``
 real Terraform CLI. No other module of the package may spell a rule's pattern or message
 (``tests/test_rules.py`` greps for copies).
 
-Tokens (design rule 7): a value holding a Terraform expression (``${...}``, which every
-cdktf string token renders as) is known only at plan time, so :meth:`Rule.check` lets it
-pass when ``tokens`` is true; a module then checks it with the rendered validation. A rule
-with ``tokens=False`` refuses tokens (its value is compiled into something at synth time).
+Tokens (design rule 7): a token of the framework (a ``TerraformVariable``, a resource
+attribute, an ``Fn`` call, text concatenated with one: :func:`errors.is_token`) is known only
+at plan time, so :meth:`Rule.check` lets it pass when ``tokens`` is true; a module then checks
+it with the rendered validation. Text that only looks like Terraform (``"${var.x}"``,
+``"a${b"``) is no token and is checked like any value. A rule with ``tokens=False`` refuses
+tokens (its value is compiled into something at synth time).
 This module imports neither cdktf nor the argo/metaflow layers, so every layer can use it.
 """
 
@@ -25,7 +27,7 @@ from typing import Any, TypeVar
 
 import re2
 
-from metaflow_blueprints.errors import BlueprintError, is_placeholder
+from metaflow_blueprints.errors import BlueprintError, is_token
 
 T = TypeVar("T")
 _OPTIONS = re2.Options()
@@ -68,8 +70,9 @@ class Rule:
         return value not in self.forbidden
 
     def check(self, prop: str, value: T) -> T:
-        """Return ``value``; raise ``BlueprintError`` naming ``prop`` unless it is accepted."""
-        if self.tokens and is_placeholder(value):
+        """Return ``value``; raise ``BlueprintError`` naming ``prop`` unless it is accepted
+        (a string token passes if ``tokens``; a number or list token is no string)."""
+        if self.tokens and isinstance(value, str) and is_token(value):
             return value
         if not self.accepts(value):
             raise BlueprintError(prop, value, self.message)
@@ -221,9 +224,6 @@ SNOWFLAKE_IDENTIFIER = Rule(
     "is not a supported Snowflake identifier: 1-255 letters, digits, '_' or '$', starting "
     "with a letter or '_', as Snowflake stores it (unquoted names are upper-case).",
     pattern=r"^[A-Za-z_][A-Za-z0-9_$]{0,254}$",
-    # Pasted into generated SQL: only a real Terraform token may skip the check, which
-    # snowflake.identifiers.check_identifier tests first (a literal "${" is no token).
-    tokens=False,
 )
 
 # --- GCP ---------------------------------------------------------------------------------------

@@ -10,9 +10,12 @@ from parliament import analyze_policy_string
 from metaflow_blueprints.aws import policies
 from metaflow_blueprints.aws.identity import SqsConsumer
 from metaflow_blueprints.errors import BlueprintError
+from metaflow_blueprints.runtime import App, TerraformStack, TerraformVariable
 
 
-@pytest.mark.parametrize("name", ["", "-cluster", "ml platform", "a" * 101, "ml.platform"])
+@pytest.mark.parametrize(
+    "name", ["", "-cluster", "ml platform", "a" * 101, "ml.platform", "${var.cluster}"]
+)
 def test_bad_cluster_names_are_refused(name: str) -> None:
     with pytest.raises(BlueprintError) as info:
         SqsConsumer.pod_identity(cluster_name=name)
@@ -20,7 +23,8 @@ def test_bad_cluster_names_are_refused(name: str) -> None:
 
 
 def test_good_cluster_names() -> None:
-    for name in ("ml-platform", "a", "Prod_1", "a" * 100, "${var.cluster}"):
+    token = TerraformVariable(TerraformStack(App(), "s"), "cluster", type="string").string_value
+    for name in ("ml-platform", "a", "Prod_1", "a" * 100, token):
         SqsConsumer.pod_identity(cluster_name=name)
 
 

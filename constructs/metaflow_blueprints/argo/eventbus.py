@@ -13,7 +13,7 @@ from typing import Any
 
 from metaflow_blueprints.argo.names import check_object_name
 from metaflow_blueprints.argo.sensor import API_VERSION
-from metaflow_blueprints.errors import BlueprintError, is_placeholder
+from metaflow_blueprints.errors import BlueprintError, is_token
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class JetStreamEventBus:
 
     def __post_init__(self) -> None:
         check_object_name("JetStreamEventBus.name", self.name)
-        if not is_placeholder(self.version) and not self.version:
+        if not is_token(self.version) and not self.version:
             raise BlueprintError("JetStreamEventBus.version", self.version, "is required.")
         if (
             isinstance(self.replicas, bool)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re2
 
-from metaflow_blueprints.errors import BlueprintError, is_placeholder
+from metaflow_blueprints.errors import BlueprintError, is_token
 
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # errors come back as exceptions, not as stderr noise
@@ -23,7 +23,7 @@ def re2_error(pattern: str) -> str | None:
 
 def check_re2(field: str, pattern: str) -> str:
     """Raise unless ``pattern`` is an RE2 regular expression; return it (tokens pass)."""
-    if is_placeholder(pattern):
+    if is_token(pattern):
         return pattern
     if not isinstance(pattern, str):
         raise BlueprintError(field, pattern, "must be a regular expression (a string).")

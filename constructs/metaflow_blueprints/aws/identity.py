@@ -10,7 +10,7 @@ from metaflow_blueprints import rules
 from metaflow_blueprints.argo import SecretKeyRef
 from metaflow_blueprints.aws import policies
 from metaflow_blueprints.aws.context import AwsContext
-from metaflow_blueprints.errors import BlueprintError, is_placeholder
+from metaflow_blueprints.errors import BlueprintError, is_token
 from metaflow_blueprints.k8s.objects import KubernetesServiceAccount
 from metaflow_blueprints.props import checked
 from metaflow_blueprints.runtime import Construct, LibraryConstruct, provider_module
@@ -46,7 +46,7 @@ class SqsConsumer:
         """
         rules.OIDC_PROVIDER_ARN.check("oidc_provider_arn", oidc_provider_arn)
         rules.OIDC_ISSUER.check("issuer", issuer)
-        if not is_placeholder(issuer) and not is_placeholder(oidc_provider_arn):
+        if not is_token(issuer) and not is_token(oidc_provider_arn):
             _check_issuer_matches(oidc_provider_arn, issuer)
         return SqsConsumer("irsa", oidc_provider_arn=oidc_provider_arn, issuer=issuer)
 
@@ -59,7 +59,7 @@ class SqsConsumer:
         """
         if not cluster_name:
             raise BlueprintError("cluster_name", cluster_name, "is required for pod identity.")
-        if not is_placeholder(cluster_name) and not EKS_CLUSTER_NAME.fullmatch(cluster_name):
+        if not is_token(cluster_name) and not EKS_CLUSTER_NAME.fullmatch(cluster_name):
             raise BlueprintError(
                 "cluster_name",
                 cluster_name,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from metaflow_blueprints import rules
-from metaflow_blueprints.runtime import Construct, is_unresolved, provider_module
+from metaflow_blueprints.errors import is_token
+from metaflow_blueprints.runtime import Construct, provider_module
 
 #: Labels put on every GCP resource the library creates.
 LABELS = {"managed-by": "metaflow-blueprints"}
@@ -24,7 +25,7 @@ def check_resource_id(field: str, value: str) -> str:
 
 def topic_path(field: str, value: str, project: str) -> str:
     """``projects/P/topics/T`` for a topic id or full path (checked unless a token)."""
-    if is_unresolved(value):
+    if is_token(value):
         return value
     rules.check(field, value, rules.PUBSUB_TOPIC)
     return value if value.startswith("projects/") else f"projects/{project}/topics/{value}"

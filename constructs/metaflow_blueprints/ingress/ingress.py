@@ -10,7 +10,7 @@ from typing import Literal
 from metaflow_blueprints import rules
 from metaflow_blueprints.argo import EventSource, WebhookEvent
 from metaflow_blueprints.checks import check_int_range
-from metaflow_blueprints.errors import BlueprintError, is_placeholder
+from metaflow_blueprints.errors import BlueprintError, is_token
 from metaflow_blueprints.k8s.claims import claim
 from metaflow_blueprints.props import check_type
 from metaflow_blueprints.runtime import (
@@ -39,7 +39,7 @@ _ANY = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 
 def check_host(field_name: str, host: object) -> None:
     """A bare DNS name of at most 253 characters: no scheme, port, path, wildcard or IP."""
-    if is_placeholder(host):
+    if is_token(host):
         return
     try:
         ipaddress.ip_address(host)  # type: ignore[arg-type]
@@ -131,7 +131,7 @@ class WebhookIngress:
                 "must be a list of CIDRs.",
             )
         for cidr in self.allowed_source_ranges:
-            if is_placeholder(cidr):
+            if is_token(cidr):
                 continue
             try:
                 network = ipaddress.ip_network(cidr, strict=False)

@@ -8,7 +8,7 @@ a second claim names both construct paths. Names that are Terraform tokens are s
 
 from __future__ import annotations
 
-from metaflow_blueprints.errors import BlueprintError, is_placeholder
+from metaflow_blueprints.errors import BlueprintError, is_token
 from metaflow_blueprints.runtime import Construct, path_of, stack_of
 
 _ATTRIBUTE = "_mfb_kubernetes_claims"
@@ -23,7 +23,7 @@ def claim(
     field: str = "name",
 ) -> None:
     """Record that ``scope`` creates ``kind`` ``namespace/name``; raise if another does."""
-    if is_placeholder(name) or is_placeholder(namespace):
+    if is_token(name) or is_token(namespace):
         return
     stack = stack_of(scope)
     claims: dict[tuple[str, str, str], Construct] = getattr(stack, _ATTRIBUTE, None) or {}

@@ -13,7 +13,7 @@ import re
 
 from metaflow_blueprints import rules
 from metaflow_blueprints.argo.names import derive_name
-from metaflow_blueprints.errors import BlueprintError, is_placeholder
+from metaflow_blueprints.errors import BlueprintError, is_token
 from metaflow_blueprints.rules import OBJECT_NAME_MAX
 
 #: Keys of the payload envelope that the bridge fills itself (``ArgoEvent.publish``).
@@ -58,7 +58,7 @@ def check_payload_key(field: str, value: str) -> str:
 
 def check_bridge_sensor_name(field: str, value: str) -> str:
     """Raise unless ``value`` is a sensor name that cannot collide with Metaflow's."""
-    if is_placeholder(value):
+    if is_token(value):
         return value
     if not value.startswith(BRIDGE_SENSOR_PREFIX):
         raise BlueprintError(

@@ -16,7 +16,8 @@ Terraform refuses, at plan time, a value that is not an identifier of that synta
 from __future__ import annotations
 
 from metaflow_blueprints import rules
-from metaflow_blueprints.runtime import Fn, is_unresolved
+from metaflow_blueprints.errors import is_token
+from metaflow_blueprints.runtime import Fn
 
 
 def check_identifier(field: str, value: object) -> str:
@@ -24,16 +25,14 @@ def check_identifier(field: str, value: object) -> str:
 
     Terraform tokens pass unchecked (they are quoted at apply time).
     """
-    if isinstance(value, str) and is_unresolved(value):
-        return value
     rules.SNOWFLAKE_IDENTIFIER.check(field, value)
-    assert isinstance(value, str)  # the rule accepts strings only
+    assert isinstance(value, str)  # the rule passes strings only (string tokens included)
     return value
 
 
 def _replace(text: str, old: str, new: str) -> str:
     """``text.replace(old, new)``; a token is left as is (checked by a precondition)."""
-    return text if is_unresolved(text) else text.replace(old, new)
+    return text if is_token(text) else text.replace(old, new)
 
 
 def token_precondition(field: str, value: str) -> dict[str, object]:
