@@ -339,6 +339,98 @@ def test_rules_match_like_terraform_not_like_python_re() -> None:
     assert not rules.METAFLOW_EVENT.accepts("orders\n")
 
 
+# --- integer bounds -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [10, 11, 600])
+def test_values_within_the_bounds_pass(value: int) -> None:
+    assert rules.ACK_DEADLINE_SECONDS.check("ack_deadline_seconds", value) == value
+
+
+@pytest.mark.parametrize("value", [9, 601, -1, True, False, 10.0, "10", None, "${var.x}"])
+def test_anything_else_is_refused_naming_the_prop_and_value(value: object) -> None:
+    with pytest.raises(BlueprintError) as error:
+        rules.ACK_DEADLINE_SECONDS.check("ack_deadline_seconds", value)
+    assert (error.value.field, error.value.value) == ("ack_deadline_seconds", value)
+    assert str(error.value).endswith(": must be an integer within 10-600 s.")
+
+
+def test_without_an_upper_bound_only_the_lower_one_counts() -> None:
+    rules.REPLICAS.check("verifier_replicas", 10**9)
+    with pytest.raises(BlueprintError, match=r"of at least 1 \(a byte count\)\.$"):
+        rules.BODY_BYTES.check("max_payload_size", 0)
+
+
+def test_terraform_tokens_pass_unless_the_range_says_no() -> None:
+    """Design rule 7: a token's value is known at plan time only (Terraform validates it)."""
+    from metaflow_blueprints.runtime import App, TerraformStack, TerraformVariable
+
+    stack = TerraformStack(App(), "checks")
+    number = TerraformVariable(stack, "n", type="number").number_value
+    text = TerraformVariable(stack, "s", type="string").string_value
+    assert rules.PIPE_BATCH_SIZE.check("batch_size", number) == number
+    assert rules.PIPE_BATCH_SIZE.check("batch_size", text) == text
+    with pytest.raises(BlueprintError, match="retry_window_seconds"):  # computed at synth
+        rules.RETRY_WINDOW_SECONDS.check("retry_window_seconds", number)
+
+
+def int_ranges() -> list[rules.IntRange]:
+    return [value for value in vars(rules).values() if isinstance(value, rules.IntRange)]
+
+
+def _int_constants(nodes: Iterable[ast.AST]) -> set[int]:
+    return {n.value for n in nodes if isinstance(n, ast.Constant) and type(n.value) is int}
+
+
+def bound_copies(root: Path, ranges: list[rules.IntRange]) -> list[str]:
+    """``file:line`` of each call or comparison outside rules.py that spells both bounds of
+    a range (``check(v, 10, 600)``, ``10 <= v <= 600``, ``v < 10 or v > 600``), or a range's
+    message. Docstrings that state a bound for the reader are not checks and not counted."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "rules.py" and path.parent == root:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                numbers = _int_constants([*node.args, *(k.value for k in node.keywords)])
+            elif isinstance(node, ast.Compare):
+                numbers = _int_constants([node.left, *node.comparators])
+            elif isinstance(node, ast.BoolOp):
+                parts = [p for v in node.values if isinstance(v, ast.Compare)
+                         for p in (v.left, *v.comparators)]  # fmt: skip
+                numbers = _int_constants(parts)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                # Messages (docstrings may state a bound for the reader: not a check)
+                if any(r.message in node.value or f"integer within {r.low}-{r.high}" in
+                       node.value for r in ranges):  # fmt: skip
+                    found.append(f"{path.relative_to(root)}:{node.lineno}")
+                continue
+            else:
+                continue
+            if any(r.high is not None and {r.low, r.high} <= numbers for r in ranges):
+                found.append(f"{path.relative_to(root)}:{node.lineno}")
+    return found
+
+
+def test_each_integer_bound_is_written_once() -> None:
+    ranges = int_ranges()
+    assert len(ranges) >= 12
+    assert bound_copies(PACKAGE, ranges) == []
+
+
+def test_the_bound_check_finds_a_copy(tmp_path: Path) -> None:
+    (tmp_path / "rules.py").write_text("")
+    (tmp_path / "copy.py").write_text(
+        "check_int_range('ack_deadline_seconds', value, 10, 600)\n"
+        "ok = 1 <= port <= 65535\n"
+        "bad = count < 1 or count > 1000\n"
+        "HINT = 'must be an integer within 5-100.'\n"
+    )
+    assert bound_copies(tmp_path, int_ranges()) == [
+        "copy.py:1", "copy.py:2", "copy.py:3", "copy.py:4"
+    ]
+
+
 # --- no pattern or message written twice ------------------------------------------------------
 
 

@@ -179,10 +179,8 @@ def _retry(retry: object, window: object) -> RetryStrategy:
         return retry
     if window is None:
         return BRIDGE_RETRY
-    if isinstance(window, bool) or not isinstance(window, int) or not 60 <= window <= 604800:
-        raise BlueprintError(
-            "retry_window_seconds", window, "must be an integer from 60 to 604800 (7 days)."
-        )
+    rules.RETRY_WINDOW_SECONDS.check("retry_window_seconds", window)
+    assert isinstance(window, int)  # the range refuses tokens: the steps are computed here
     sleeps = -(-window // RETRY_INTERVAL_SECONDS)
     return RetryStrategy(
         steps=sleeps + 1, duration=f"{RETRY_INTERVAL_SECONDS}s", factor=1.0, jitter=0.1

@@ -93,6 +93,45 @@ class Rule:
         return "${" + f"{ref} == null || ({' && '.join(tests)})" + "}"
 
 
+
+
+@dataclass(frozen=True)
+class IntRange:
+    """The bounds of an integer prop, inclusive (``high=None``: no upper bound)."""
+
+    low: int
+    high: int | None = None
+    #: Follows the bounds in the message (``" s"``).
+    unit: str = ""
+    #: Added to the message in parentheses.
+    why: str = ""
+    #: True: a Terraform token passes :meth:`check`. False: the value is used at synth time.
+    tokens: bool = True
+
+    @property
+    def message(self) -> str:
+        bounds = f"within {self.low}-{self.high}" if self.high is not None else (
+            f"of at least {self.low}"
+        )
+        reason = f" ({self.why})" if self.why else ""
+        return f"must be an integer {bounds}{self.unit}{reason}."
+
+    def accepts(self, value: object) -> bool:
+        """An ``int`` (not a bool) within the bounds."""
+        if isinstance(value, bool) or not isinstance(value, int):
+            return False
+        return self.low <= value and (self.high is None or value <= self.high)
+
+    def check(self, prop: str, value: T) -> T:
+        """Return ``value``; raise ``BlueprintError`` naming ``prop`` unless it is accepted
+        (any Terraform token passes if ``tokens``: its value is known at plan time only)."""
+        if self.tokens and is_token(value):
+            return value
+        if not self.accepts(value):
+            raise BlueprintError(prop, value, self.message)
+        return value
+
+
 def check(prop: str, value: T, rules: Iterable[Rule]) -> T:
     """Every rule in order on ``value``; the first that refuses raises. Returns ``value``."""
     for rule in rules:
@@ -111,6 +150,9 @@ def _inner(rule: Rule) -> str:
 
 
 # --- Kubernetes and Argo Events ----------------------------------------------------------------
+
+#: A container or Service port.
+PORT = IntRange(1, 65535, why="a TCP port", tokens=False)  # rendered at synth, as before
 
 #: EventSource/Sensor/EventBus name: the EventSource Service ``<name>-eventsource-svc`` must
 #: stay a 63-character DNS label, and JetStream uses the names as subject tokens.
@@ -180,6 +222,19 @@ PAYLOAD_KEY = Rule(
     tokens=False,  # keys of the Sensor's payload mapping, written at synth time
 )
 WEBHOOK_URL = Rule("must be an http:// or https:// URL.", pattern="^https?://")
+#: How long the bridge retries delivering an event to Metaflow's webhook.
+RETRY_WINDOW_SECONDS = IntRange(60, 604800, unit=" s", why="7 days", tokens=False)
+
+# --- webhooks and their ingress ----------------------------------------------------------------
+
+#: Request body limit (``max_payload_size``, the Ingress' ``max_body_bytes``).
+BODY_BYTES = IntRange(1, why="a byte count")
+#: Requests per second an Ingress admits from one client.
+RATE_LIMIT_RPS = IntRange(1)
+#: Verifier Deployment replicas.
+REPLICAS = IntRange(1)
+#: How long the verifier waits for the EventSource.
+UPSTREAM_TIMEOUT_SECONDS = IntRange(1, unit=" s")
 
 # --- AWS ---------------------------------------------------------------------------------------
 
@@ -215,6 +270,13 @@ OIDC_ISSUER = Rule(
     "https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE.",
     pattern="/",
 )
+
+#: An SQS queue's dead-letter redrive: receives before a message moves to the DLQ.
+MAX_RECEIVE_COUNT = IntRange(1, 1000)
+#: EventBridge Pipes (the DynamoDB stream source): an SQS target takes 10 records at most.
+PIPE_BATCH_SIZE = IntRange(1, 10, why="an SQS target takes at most 10 per batch")
+PIPE_MAXIMUM_RETRY_ATTEMPTS = IntRange(0, 10000)
+PIPE_MAXIMUM_RECORD_AGE_SECONDS = IntRange(60, 604800)
 
 # --- Snowflake ---------------------------------------------------------------------------------
 
@@ -272,6 +334,12 @@ GCP_KMS_KEY = Rule(
     "is not a Cloud KMS key name: use 'projects/P/locations/L/keyRings/R/cryptoKeys/K'.",
     pattern=r"^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$",
 )
+#: Pub/Sub subscription settings (the API's limits).
+ACK_DEADLINE_SECONDS = IntRange(10, 600, unit=" s")
+MESSAGE_RETENTION_SECONDS = IntRange(600, 604800, unit=" s")
+#: ``minimum_backoff_seconds`` and ``maximum_backoff_seconds`` of the retry policy.
+BACKOFF_SECONDS = IntRange(0, 600, unit=" s")
+MAX_DELIVERY_ATTEMPTS = IntRange(5, 100)
 #: A module ``name`` that also names a Pub/Sub topic (``<name>``, lower-case already).
 GCP_TOPIC_STEM = (
     Rule(

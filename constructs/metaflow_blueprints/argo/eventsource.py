@@ -19,8 +19,7 @@ from metaflow_blueprints.errors import BlueprintError
 
 
 def _check_port(field_name: str, port: int) -> None:
-    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-        raise BlueprintError(field_name, port, "must be an integer port within 1-65535.")
+    rules.PORT.check(field_name, port)
 
 
 @dataclass(frozen=True)

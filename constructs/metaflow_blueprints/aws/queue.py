@@ -7,10 +7,11 @@ import re
 from collections.abc import Sequence
 from typing import Any, Literal, TypedDict, Unpack
 
+from metaflow_blueprints import rules
 from metaflow_blueprints.aws import policies
 from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.policies import ServiceProducer
-from metaflow_blueprints.checks import check_each, check_int_range
+from metaflow_blueprints.checks import check_each
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.props import checked, group_values, prop_group
 from metaflow_blueprints.runtime import Construct, LibraryConstruct, is_unresolved, provider_module
@@ -126,7 +127,7 @@ def check_queue_args(
                 "create a key, or use encryption='sqs_managed'.",
             )
     if dead_letter_queue:
-        check_int_range("max_receive_count", max_receive_count, 1, 1000)
+        rules.MAX_RECEIVE_COUNT.check("max_receive_count", max_receive_count)
     check_alarm(values["dead_letter_alarm"], values["dead_letter_alarm_actions"], dead_letter_queue)
 
 

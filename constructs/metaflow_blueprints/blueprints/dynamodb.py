@@ -21,7 +21,6 @@ from metaflow_blueprints.argo.filters import Filter
 from metaflow_blueprints.aws import policies
 from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.identity import SqsConsumer, check_consumer
-from metaflow_blueprints.checks import check_int_range
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.metaflow import PayloadField, check_payload_key
 from metaflow_blueprints.props import checked
@@ -118,11 +117,11 @@ class DynamoDbToMetaflow(Source):
             raise BlueprintError(
                 "starting_position", starting_position, "must be 'LATEST' or 'TRIM_HORIZON'."
             )
-        check_int_range(
-            "batch_size", batch_size, 1, 10, why="an SQS target takes at most 10 per batch"
+        rules.PIPE_BATCH_SIZE.check("batch_size", batch_size)
+        rules.PIPE_MAXIMUM_RETRY_ATTEMPTS.check("maximum_retry_attempts", maximum_retry_attempts)
+        rules.PIPE_MAXIMUM_RECORD_AGE_SECONDS.check(
+            "maximum_record_age_in_seconds", maximum_record_age_in_seconds
         )
-        check_int_range("maximum_retry_attempts", maximum_retry_attempts, 0, 10000)
-        check_int_range("maximum_record_age_in_seconds", maximum_record_age_in_seconds, 60, 604800)
         if stream_arn is not None and not is_unresolved(stream_arn):
             rules.check("stream_arn", stream_arn, rules.DYNAMODB_STREAM_ARN)
         choice = check_queue_choice(props)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Literal, Unpack
 
+from metaflow_blueprints import rules
 from metaflow_blueprints.argo import (
     EventFilters,
     EventSource,
@@ -13,7 +14,6 @@ from metaflow_blueprints.argo import (
     WebhookEvent,
 )
 from metaflow_blueprints.argo.filters import Filter
-from metaflow_blueprints.checks import check_int_range
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.ingress.ingress import WebhookIngress, expose_webhook
 from metaflow_blueprints.ingress.token import WebhookToken
@@ -88,7 +88,7 @@ def check_limits(rate_limit: RateLimit | None, max_payload_size: int | None) -> 
             "rate_limit", rate_limit, "must be a RateLimit, e.g. RateLimit(10, 'Minute')."
         )
     if max_payload_size is not None:
-        check_int_range("max_payload_size", max_payload_size, 1, why="a byte count")
+        rules.BODY_BYTES.check("max_payload_size", max_payload_size)
 
 
 class WebhookToMetaflow(Source):

@@ -7,7 +7,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict, Unpack
 
-from metaflow_blueprints.checks import check_each, check_int_range
+from metaflow_blueprints import rules
+from metaflow_blueprints.checks import check_each
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.gcp.common import (
     LABELS,
@@ -323,18 +324,17 @@ def check_subscription_settings(
     check_project("project", project)
     topic_id = topic_path("topic", topic, project)
     check_resource_id("subscription_id", subscription_id)
-    check_int_range("ack_deadline_seconds", values["ack_deadline_seconds"], 10, 600, unit=" s")
-    check_int_range(
-        "message_retention_seconds", values["message_retention_seconds"], 600, 604800, unit=" s"
-    )
+    rules.ACK_DEADLINE_SECONDS.check("ack_deadline_seconds", values["ack_deadline_seconds"])
+    retention = values["message_retention_seconds"]
+    rules.MESSAGE_RETENTION_SECONDS.check("message_retention_seconds", retention)
     low, high = values["minimum_backoff_seconds"], values["maximum_backoff_seconds"]
-    check_int_range("minimum_backoff_seconds", low, 0, 600, unit=" s")
-    check_int_range("maximum_backoff_seconds", high, 0, 600, unit=" s")
+    rules.BACKOFF_SECONDS.check("minimum_backoff_seconds", low)
+    rules.BACKOFF_SECONDS.check("maximum_backoff_seconds", high)
     if not is_unresolved(low) and not is_unresolved(high) and low > high:
         raise BlueprintError(
             "minimum_backoff_seconds", low, f"is above maximum_backoff_seconds={high}."
         )
-    check_int_range("max_delivery_attempts", values["max_delivery_attempts"], 5, 100)
+    rules.MAX_DELIVERY_ATTEMPTS.check("max_delivery_attempts", values["max_delivery_attempts"])
     check_kms_key("kms_key_name", values["kms_key_name"])
     project_number = values["project_number"]
     if project_number is not None and not is_unresolved(project_number) and not (

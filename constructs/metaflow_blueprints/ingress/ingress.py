@@ -9,7 +9,6 @@ from typing import Literal
 
 from metaflow_blueprints import rules
 from metaflow_blueprints.argo import EventSource, WebhookEvent
-from metaflow_blueprints.checks import check_int_range
 from metaflow_blueprints.errors import BlueprintError, is_token
 from metaflow_blueprints.k8s.claims import claim
 from metaflow_blueprints.props import check_type
@@ -146,12 +145,12 @@ class WebhookIngress:
                     "allows every address, which is no allowlist.",
                     "Give the callers' ranges, or leave allowed_source_ranges empty.",
                 )
-        for field_name, limit in (
-            ("WebhookIngress.rate_limit_rps", self.rate_limit_rps),
-            ("WebhookIngress.max_body_bytes", self.max_body_bytes),
+        for field_name, limit, bounds in (
+            ("WebhookIngress.rate_limit_rps", self.rate_limit_rps, rules.RATE_LIMIT_RPS),
+            ("WebhookIngress.max_body_bytes", self.max_body_bytes, rules.BODY_BYTES),
         ):
             if limit is not None:
-                check_int_range(field_name, limit, 1)
+                bounds.check(field_name, limit)
         wanted = [
             name
             for name, value in (

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
+from metaflow_blueprints import rules
 from metaflow_blueprints.argo import SecretKeyRef
-from metaflow_blueprints.checks import check_int_range
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.ingress.verifier_app import HEALTH_PATH, SIGNATURE_HEADERS
 from metaflow_blueprints.runtime import Construct, LibraryConstruct, is_unresolved, provider_module
@@ -102,12 +102,12 @@ class SignatureVerifier(LibraryConstruct):
         if vendor not in SIGNATURE_HEADERS:
             raise BlueprintError("vendor", vendor, f"must be one of {sorted(SIGNATURE_HEADERS)}.")
         check_image(image)
-        for field, value in (
-            ("verifier_replicas", replicas),
-            ("max_payload_size", max_body_bytes),
-            ("upstream_timeout_seconds", upstream_timeout_seconds),
+        for field, value, bounds in (
+            ("verifier_replicas", replicas, rules.REPLICAS),
+            ("max_payload_size", max_body_bytes, rules.BODY_BYTES),
+            ("upstream_timeout_seconds", upstream_timeout_seconds, rules.UPSTREAM_TIMEOUT_SECONDS),
         ):
-            check_int_range(field, value, 1)
+            bounds.check(field, value)
         super().__init__(scope, id)
         self.service_name = f"{name}-verifier"
         self.port = VERIFIER_PORT
