@@ -20,7 +20,7 @@ This module imports neither cdktf nor the argo/metaflow layers, so every layer c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
@@ -81,6 +81,10 @@ class Rule:
     def condition(self, var: str) -> str:
         """The Terraform condition on ``var.<var>`` (null passes: nullable inputs)."""
         ref = f"var.{var}"
+        return "${" + f"{ref} == null || ({self.tests(ref)})" + "}"
+
+    def tests(self, ref: str) -> str:
+        """The rule as a Terraform expression on ``ref`` (a string)."""
         tests = []
         if self.pattern is not None:
             pattern = self.pattern.replace("\\", "\\\\").replace('"', '\\"')
@@ -90,9 +94,57 @@ class Rule:
         if self.forbidden:
             values = ", ".join(f'"{value}"' for value in self.forbidden)
             tests.append(f"try(!contains([{values}], {ref}), true)")
-        return "${" + f"{ref} == null || ({' && '.join(tests)})" + "}"
+        return " && ".join(tests)
 
 
+@dataclass(frozen=True)
+class Each:
+    """A :class:`Rule` on every element of a list-of-strings prop; one ``validation`` block."""
+
+    rule: Rule
+
+    @property
+    def pattern(self) -> str | None:
+        return self.rule.pattern
+
+    @property
+    def max_length(self) -> int | None:
+        return self.rule.max_length
+
+    @property
+    def message(self) -> str:
+        """Completes "``<prop>`` ..." in the module's error (the construct names the element)."""
+        return f"has an element that {self.rule.message}"
+
+    def accepts(self, value: object) -> bool:
+        """A list (not a string) whose elements the rule all accepts."""
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+            return False
+        return all(self.rule.accepts(item) for item in value)
+
+    def check(self, prop: str, value: T) -> T:
+        """Return ``value``; raise ``BlueprintError`` naming ``prop`` and the first refused
+        element. A list token (a whole list variable) and string-token elements pass if the
+        rule's ``tokens`` is true."""
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+            raise BlueprintError(prop, value, "must be a list of strings.", f"Write [{value!r}].")
+        if self.rule.tokens and is_token(list(value)):
+            return value
+        for item in value:
+            if not isinstance(item, str):
+                raise BlueprintError(prop, item, self.rule.message)
+            self.rule.check(prop, item)
+        return value
+
+    def condition(self, var: str) -> str:
+        """The Terraform condition on ``var.<var>``: every element passes (null passes)."""
+        ref = f"var.{var}"
+        each = f"[for e in coalesce({ref}, []) : {self.rule.tests('e')}]"
+        return "${" + f"alltrue({each})" + "}"
+
+
+#: What a module input is validated with (and a construct checks).
+AnyRule = Rule | Each
 
 
 @dataclass(frozen=True)
@@ -132,14 +184,14 @@ class IntRange:
         return value
 
 
-def check(prop: str, value: T, rules: Iterable[Rule]) -> T:
+def check(prop: str, value: T, rules: Iterable[AnyRule]) -> T:
     """Every rule in order on ``value``; the first that refuses raises. Returns ``value``."""
     for rule in rules:
         rule.check(prop, value)
     return value
 
 
-def accepts(rules: Iterable[Rule], value: object) -> bool:
+def accepts(rules: Iterable[AnyRule], value: object) -> bool:
     return all(rule.accepts(value) for rule in rules)
 
 
@@ -260,6 +312,18 @@ DYNAMODB_TABLE = Rule(
 )
 _STREAM = "is not a DynamoDB stream ARN (arn:aws:dynamodb:<region>:<account>:table/<T>/stream/<S>)."
 DYNAMODB_STREAM_ARN = (Rule(_STREAM, pattern=":dynamodb:"), Rule(_STREAM, pattern="/stream/"))
+#: ``dead_letter_alarm_actions``: services a CloudWatch alarm action may name (SNS topics,
+#: Lambda functions, Auto Scaling policies, EC2 actions, Systems Manager OpsItems and
+#: Incident Manager response plans).
+ALARM_ACTIONS = Each(
+    Rule(
+        "is not a CloudWatch alarm action ARN. Use an SNS topic ARN (arn:aws:sns:<region>:"
+        "<account>:<topic>), a Lambda function ARN, an Auto Scaling policy ARN or an EC2/SSM "
+        "action ARN.",
+        pattern=r"^arn:aws[a-z-]*:(sns|lambda|autoscaling|automate|ssm|ssm-incidents):"
+        r"[a-z0-9-]*:.+$",
+    )
+)
 OIDC_PROVIDER_ARN = Rule(
     "is not an IAM OIDC provider ARN: expected arn:aws:iam::<account>:oidc-provider/"
     "oidc.eks.<region>.amazonaws.com/id/<ID>.",
@@ -333,6 +397,14 @@ GCS_BUCKET = Rule(
 GCP_KMS_KEY = Rule(
     "is not a Cloud KMS key name: use 'projects/P/locations/L/keyRings/R/cryptoKeys/K'.",
     pattern=r"^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$",
+)
+#: ``dead_letter_notification_channels`` of the dead-letter alert policy.
+NOTIFICATION_CHANNELS = Each(
+    Rule(
+        "is not a notification channel name. Use projects/<project>/notificationChannels/<id> "
+        "(google_monitoring_notification_channel's id).",
+        pattern=r"^projects/[^/]+/notificationChannels/[^/]+$",
+    )
 )
 #: Pub/Sub subscription settings (the API's limits).
 ACK_DEADLINE_SECONDS = IntRange(10, 600, unit=" s")

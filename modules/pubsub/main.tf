@@ -101,6 +101,10 @@ variable "dead_letter_notification_channels" {
   description = "notification channels of the alert policy (`projects/P/notificationChannels/ID`). Default: none (incidents show in the console only)."
   default     = []
   nullable    = false
+  validation {
+    condition     = alltrue([for e in coalesce(var.dead_letter_notification_channels, []) : can(regex("^projects/[^/]+/notificationChannels/[^/]+$", e))])
+    error_message = "dead_letter_notification_channels has an element that is not a notification channel name. Use projects/<project>/notificationChannels/<id> (google_monitoring_notification_channel's id)."
+  }
 }
 
 variable "namespace" {

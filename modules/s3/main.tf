@@ -100,6 +100,10 @@ variable "dead_letter_alarm_actions" {
   description = "ARNs the alarm notifies when it fires (SNS topics, Lambda functions, ...). Default: none (the alarm is visible in CloudWatch only)."
   default     = []
   nullable    = false
+  validation {
+    condition     = alltrue([for e in coalesce(var.dead_letter_alarm_actions, []) : can(regex("^arn:aws[a-z-]*:(sns|lambda|autoscaling|automate|ssm|ssm-incidents):[a-z0-9-]*:.+$", e))])
+    error_message = "dead_letter_alarm_actions has an element that is not a CloudWatch alarm action ARN. Use an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>), a Lambda function ARN, an Auto Scaling policy ARN or an EC2/SSM action ARN."
+  }
 }
 
 variable "namespace" {

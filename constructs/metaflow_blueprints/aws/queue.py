@@ -11,7 +11,6 @@ from metaflow_blueprints import rules
 from metaflow_blueprints.aws import policies
 from metaflow_blueprints.aws.context import AwsContext
 from metaflow_blueprints.aws.policies import ServiceProducer
-from metaflow_blueprints.checks import check_each
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.props import checked, group_values, prop_group
 from metaflow_blueprints.runtime import Construct, LibraryConstruct, is_unresolved, provider_module
@@ -40,11 +39,6 @@ def check_pinning(pin: object, admins: object) -> tuple[bool, tuple[str, ...]]:
     return pin, tuple(admins)
 
 
-#: Services a CloudWatch alarm action may name (SNS topics, Lambda functions, Auto Scaling
-#: policies, EC2 actions, Systems Manager OpsItems and Incident Manager response plans).
-_ALARM_ACTION = re.compile(
-    r"^arn:aws[a-z-]*:(sns|lambda|autoscaling|automate|ssm|ssm-incidents):[a-z0-9-]*:.+$"
-)
 #: The dead-letter alarm: any visible message in the DLQ (CloudWatch reports SQS metrics
 #: every minute; the maximum over 5 minutes catches a message moved and redriven between).
 DLQ_ALARM_METRIC = "ApproximateNumberOfMessagesVisible"
@@ -135,14 +129,7 @@ def check_alarm(alarm: bool, actions: Sequence[str], dead_letter_queue: bool = T
     """``dead_letter_alarm_actions`` are alarm action ARNs, for an alarm that exists."""
     if not isinstance(alarm, bool):
         raise BlueprintError("dead_letter_alarm", alarm, "must be True or False.")
-    check_each(
-        "dead_letter_alarm_actions",
-        actions,
-        _ALARM_ACTION,
-        "is not a CloudWatch alarm action ARN.",
-        "Use an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>), a Lambda function "
-        "ARN, an Auto Scaling policy ARN or an EC2/SSM action ARN.",
-    )
+    rules.ALARM_ACTIONS.check("dead_letter_alarm_actions", actions)
     if actions and not (alarm and dead_letter_queue):
         raise BlueprintError(
             "dead_letter_alarm_actions",

@@ -23,7 +23,7 @@ from metaflow_blueprints import props
 from metaflow_blueprints.export.spec import REQUIRED, Fixed, Input, ModuleSpec, Output
 from metaflow_blueprints.props import REQUIRED as NO_DEFAULT
 from metaflow_blueprints.props import Param, signature_params
-from metaflow_blueprints.rules import Rule
+from metaflow_blueprints.rules import AnyRule
 from metaflow_blueprints.runtime import Fn, is_unresolved
 
 #: ``Var.default``: take the construct signature's default.
@@ -37,10 +37,10 @@ class Var:
 
     name: str
     #: The rules the construct checks the prop with (the same objects: one definition).
-    rules: tuple[Rule, ...] = ()
+    rules: tuple[AnyRule, ...] = ()
     #: Rules that replace ``rules`` in the module where Terraform cannot do what Python does
     #: (e.g. the construct hashes long names); they must imply ``rules``.
-    module_rules: tuple[Rule, ...] | None = None
+    module_rules: tuple[AnyRule, ...] | None = None
     prop: str | None = None
     default: Any = SIGNATURE
     #: A null input means this value (a Terraform expression over the other inputs).

@@ -174,12 +174,14 @@ WHY_METAFLOW = {
 #: The created queue's dead-letter alarm (``QueueSettings``), counted on its bool.
 DLQ_ALARM = (
     Var("dead_letter_alarm", type="bool", nullable=False, passed=False),
-    Var("dead_letter_alarm_actions", type="list(string)", default=[], nullable=False),
+    Var("dead_letter_alarm_actions", rules=(rules.ALARM_ACTIONS,), type="list(string)",
+        default=[], nullable=False),
 )
 #: The dead-letter subscription's alert policy (``SubscriptionSettings``), counted likewise.
 DLQ_ALERT = (
     Var("dead_letter_alert", type="bool", nullable=False, passed=False),
-    Var("dead_letter_notification_channels", type="list(string)", default=[], nullable=False),
+    Var("dead_letter_notification_channels", rules=(rules.NOTIFICATION_CHANNELS,),
+        type="list(string)", default=[], nullable=False),
 )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from metaflow_blueprints.errors import BlueprintError
-from metaflow_blueprints.rules import Rule
+from metaflow_blueprints.rules import AnyRule
 
 #: Marker for a required input (no default).
 REQUIRED: Any = object()
@@ -29,10 +29,10 @@ class Input:
     default: Any = REQUIRED
     description: str | None = None
     sensitive: bool = False
-    validations: tuple[Rule, ...] = ()
+    validations: tuple[AnyRule, ...] = ()
     #: The rules the construct checks the prop with; ``validations`` equals them unless the
     #: module must be stricter (what it accepts, the construct accepts too).
-    construct_rules: tuple[Rule, ...] = ()
+    construct_rules: tuple[AnyRule, ...] = ()
     #: Literal that replaces names the construct derives in Python from this input's token
     #: (``derive_name(token)``): e.g. ``${var.name}`` for an object-name stem.
     derived: str | None = None

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict, Unpack
 
 from metaflow_blueprints import rules
-from metaflow_blueprints.checks import check_each
 from metaflow_blueprints.errors import BlueprintError
 from metaflow_blueprints.gcp.common import (
     LABELS,
@@ -33,7 +31,6 @@ _GRANTS_ID = "mfb_kms_grants"
 #: The dead-letter alert: messages waiting in the dead-letter subscription.
 DLQ_ALERT_METRIC = "pubsub.googleapis.com/subscription/num_undelivered_messages"
 DLQ_ALERT_PERIOD = 300
-_CHANNEL = re.compile(r"^projects/[^/]+/notificationChannels/[^/]+$")
 
 
 class KmsGrants(LibraryConstruct):
@@ -358,14 +355,7 @@ def check_subscription_settings(
 def _check_alert(dead_letter: bool, alert: bool, channels: Sequence[str]) -> None:
     if not isinstance(alert, bool):
         raise BlueprintError("dead_letter_alert", alert, "must be True or False.")
-    check_each(
-        "dead_letter_notification_channels",
-        channels,
-        _CHANNEL,
-        "is not a notification channel name.",
-        "Use projects/<project>/notificationChannels/<id> "
-        "(google_monitoring_notification_channel's id).",
-    )
+    rules.NOTIFICATION_CHANNELS.check("dead_letter_notification_channels", channels)
     if channels and not (alert and dead_letter):
         raise BlueprintError(
             "dead_letter_notification_channels",
