@@ -260,3 +260,18 @@ def test_depends_on_is_written_only_when_it_grows() -> None:
         "terraform_data.first",
         "terraform_data.second",
     ]
+
+
+def test_is_unresolved_reads_tokens_without_the_kernel() -> None:
+    from metaflow_blueprints.runtime import TerraformVariable, Token, is_unresolved
+
+    stack = TerraformStack(App(), "tokens")
+    text = TerraformVariable(stack, "text", type="string").string_value
+    number = TerraformVariable(stack, "number", type="number").number_value
+    items = TerraformVariable(stack, "items", type="list(string)").list_value
+    values: list[object] = [text, f"a-{text}", number, items, "${var.x}", "plain", 3, ["a"]]
+    with _round_trips() as counts:
+        ours = [is_unresolved(v) for v in values]
+    assert sum(counts.values()) == 0, counts
+    assert ours == [bool(Token.is_unresolved(v)) for v in values]
+    assert ours == [True, True, True, True, False, False, False, False]

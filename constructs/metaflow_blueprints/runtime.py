@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from metaflow_blueprints import jsii_hints, lazy_providers, node
+from metaflow_blueprints.errors import is_token
 
 # --- which framework ------------------------------------------------------------------------
 
@@ -420,14 +421,13 @@ _ID_SEPARATORS = re.compile("[/\n]")
 
 def is_unresolved(value: object) -> bool:
     """True when ``value`` is a Terraform token (known only at plan/apply time): a string or
-    number token, or a list token (a list variable's ``list_value``)."""
-    if isinstance(value, str):
-        return bool(Token.is_unresolved(value))
-    if isinstance(value, list):
-        return bool(Token.is_unresolved(value))
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return bool(Token.is_unresolved(value))
-    return False
+    number token, or a list token (a list variable's ``list_value``).
+
+    Read from the token's own encoding (:func:`metaflow_blueprints.errors.is_token`, which
+    ``tests/test_errors.py`` holds to ``Token.is_unresolved`` on both frameworks), so no
+    jsii round trip; a mapping is never one here.
+    """
+    return not isinstance(value, dict) and is_token(value)
 
 
 # --- synthesis --------------------------------------------------------------------------
