@@ -138,6 +138,7 @@ def test_each_stack_has_its_own_names() -> None:
                                                      data={"a": "b"})),
         ("ServiceAccount", lambda s, c: c.KubernetesServiceAccount(s, "x2", name="taken",
                                                                      namespace="ns")),
+        ("Role", lambda s, c: c.ConfigMapWriter(s, "x2", name="taken", namespace="ns")),
     ],
 )  # fmt: skip
 def test_kubernetes_objects_claim_their_names(kind: str, build: Any) -> None:
@@ -147,7 +148,9 @@ def test_kubernetes_objects_claim_their_names(kind: str, build: Any) -> None:
     first = {"Secret": lambda: objects.KubernetesSecret(stack, "x1", name="taken",
                                                           namespace="ns", data={"a": "b"}),
              "ServiceAccount": lambda: objects.KubernetesServiceAccount(
-                 stack, "x1", name="taken", namespace="ns")}[kind]  # fmt: skip
+                 stack, "x1", name="taken", namespace="ns"),
+             "Role": lambda: objects.ConfigMapWriter(stack, "x1", name="taken",
+                                                     namespace="ns")}[kind]  # fmt: skip
     first()
     with pytest.raises(BlueprintError, match=f"{kind} ns/taken .*'test/x1' and 'test/x2'"):
         build(stack, objects)

@@ -94,27 +94,22 @@ class KubernetesServiceAccount(KubernetesObject):
         )
 
 
-class ConfigMapWriter(LibraryConstruct):
-    """A ServiceAccount that may only create ConfigMaps in its namespace (Role + binding).
+class ConfigMapWriter(KubernetesObject):
+    """A ServiceAccount that may only create ConfigMaps in its namespace: a Role, its
+    binding and the account, all named ``name``.
 
     The bridge Sensors run as it so their ``dlqTrigger`` can keep dead letters.
     Attributes: ``name``, ``service_account``, ``role``, ``binding`` and ``resources``
     (what a pod using the account must wait for).
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        name: str,
-        namespace: str,
-        labels: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(scope, id)
+    kind = "Role"
+
+    def __init__(self, scope: Construct, id: str, **meta: Unpack[ObjectMeta]) -> None:
+        super().__init__(scope, id, **meta)
+        name, namespace, labels = self.name, self.namespace, self.labels
         role_v1 = provider_module("kubernetes", "role_v1")
         binding_v1 = provider_module("kubernetes", "role_binding_v1")
-        self.name = name
         self.service_account = KubernetesServiceAccount(
             self, "account", name=name, namespace=namespace, labels=labels
         )
@@ -124,9 +119,7 @@ class ConfigMapWriter(LibraryConstruct):
             metadata=nested_block(  # a list on the kubernetes 3.x bindings (cdktn)
                 role_v1.RoleV1,
                 "metadata",
-                role_v1.RoleV1Metadata(
-                    name=name, namespace=namespace, labels=dict(labels or {}) or None
-                ),
+                role_v1.RoleV1Metadata(name=name, namespace=namespace, labels=labels),
             ),
             rule=[role_v1.RoleV1Rule(api_groups=[""], resources=["configmaps"], verbs=["create"])],
         )
@@ -134,7 +127,7 @@ class ConfigMapWriter(LibraryConstruct):
             self,
             "binding",
             metadata=binding_v1.RoleBindingV1Metadata(
-                name=name, namespace=namespace, labels=dict(labels or {}) or None
+                name=name, namespace=namespace, labels=labels
             ),
             role_ref=binding_v1.RoleBindingV1RoleRef(api_group="rbac.authorization.k8s.io",
                                                       kind="Role", name=name),
