@@ -104,6 +104,20 @@ def checkov_failures(
     return failures
 
 
+def run_python(code: str, *, timeout: float = 300, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python -c code`` in a fresh process (this interpreter, the repo as cwd, ``env``
+    added to this process's environment); fails the test on a non-zero exit."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+        env={**os.environ, **env},
+        timeout=timeout,
+    )
+
+
 def require_engine(name: str, found: object) -> None:
     """Skip the calling test when engine ``name`` is not ``found`` (falsy), with the reason.
 

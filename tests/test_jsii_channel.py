@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 import types
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 
 from metaflow_blueprints import jsii_channel
 from metaflow_blueprints.runtime import App, Construct, TerraformStack
-from tests.helpers import REPO
+from tests.helpers import run_python
 
 #: Starts the kernel (the framework's App) and prints the kernel process's pid and program.
 _PROBE = """
@@ -32,15 +31,7 @@ print(type(process).__name__, process._process.pid, process._process.args[-1].rs
 
 
 def _probe(**env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", _PROBE],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=REPO,
-        env={**os.environ, **env},
-        timeout=120,
-    )
+    return run_python(_PROBE, timeout=120, **env)
 
 
 def test_this_session_talks_to_the_kernel_directly() -> None:

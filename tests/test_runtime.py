@@ -14,20 +14,11 @@ import pytest
 
 from metaflow_blueprints.lazy_providers import NODE_PRELOAD
 from metaflow_blueprints.runtime import FRAMEWORK, PROVIDERS
-from tests.helpers import REPO
+from tests.helpers import REPO, run_python
 
 
 def _python(code: str, **env: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=REPO,
-        env={**os.environ, **env},
-        timeout=300,
-    )
-    return result.stdout.strip()
+    return run_python(code, **env).stdout.strip()
 
 
 def test_node_comes_from_the_wheel() -> None:
