@@ -67,6 +67,21 @@ def test_relay_env_var_keeps_jsii_own_start() -> None:
     assert (kind, program) == ("_NodeProcess", "jsii-runtime.js")
 
 
+def test_a_runtime_of_the_users_keeps_jsii_own_start(tmp_path: Path) -> None:
+    """``JSII_RUNTIME`` (jsii's own variable) names the script jsii runs: it is honoured."""
+    import importlib.resources
+
+    import jsii._embedded.jsii as embedded
+
+    for resource, name in embedded.EMBEDDED_FILES.items():
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(importlib.resources.files(embedded).joinpath(resource).read_bytes())
+    runtime = tmp_path / embedded.EMBEDDED_FILES[embedded.ENTRYPOINT]
+    _, _, program = _probe(JSII_RUNTIME=str(runtime)).stdout.split()
+    assert program == runtime.name == "jsii-runtime.js"  # jsii's start ran the user's script
+
+
 def test_what_the_kernel_prints_reaches_python_stdout_and_stderr(tmp_path: Path) -> None:
     """Node's console output (a preload here; warnings in real life) is not lost."""
     preload = tmp_path / "say.cjs"

@@ -16,7 +16,8 @@ The hook waits for jsii's ``process`` module to be imported (importing jsii cost
 which a plain ``import metaflow_blueprints`` does not pay) and only replaces the process
 class it recognises: jsii is pinned (pyproject.toml) and anything unexpected (another
 platform, no ``/bin/sh``, a runtime without ``lib/program.js``) falls back to jsii's own
-start. ``METAFLOW_BLUEPRINTS_JSII_RELAY=1`` keeps jsii's relay.
+start, as does a ``JSII_RUNTIME`` of the user's. ``METAFLOW_BLUEPRINTS_JSII_RELAY=1`` keeps
+jsii's relay.
 """
 
 from __future__ import annotations
@@ -76,9 +77,11 @@ def direct_process_class(process: types.ModuleType) -> type | None:
         """jsii's kernel process, started without the relay (see the module docstring)."""
 
         def start(self) -> None:
-            program = Path(self._jsii_runtime()).parent.parent / "lib" / "program.js"
             node = shutil.which(os.environ.get("JSII_NODE", "node"))
-            if not program.is_file() or node is None or not os.path.exists("/bin/sh"):
+            if node is None or "JSII_RUNTIME" in os.environ or not os.path.exists("/bin/sh"):
+                return super().start()  # type: ignore[no-any-return]  # jsii reports it
+            program = Path(self._jsii_runtime()).parent.parent / "lib" / "program.js"
+            if not program.is_file():
                 return super().start()  # type: ignore[no-any-return]
             environ = os.environ.copy()
             environ["JSII_AGENT"] = f"Python/{sys.version.split()[0]}"
@@ -121,7 +124,7 @@ def direct_process_class(process: types.ModuleType) -> type | None:
 
 def _patch(process: types.ModuleType) -> None:
     direct = direct_process_class(process)
-    if direct is not None and not relay_requested():
+    if direct is not None:
         process._NodeProcess = direct  # type: ignore[attr-defined]
 
 
