@@ -16,10 +16,11 @@ from metaflow_blueprints import jsii_channel, lazy_providers, node
 
 __version__ = "0.1.0"
 
-# Before anything starts jsii: Node.js from the wheel, lazy provider packages (Python
-# import hook + Node.js preload) and a direct channel to the jsii kernel for the rest of the
-# process. See lazy_providers and jsii_channel.
+# Before anything starts jsii: Node.js from the wheel (without cdktn's creation stacks), lazy
+# provider packages (Python import hook + Node.js preload) and a direct channel to the jsii
+# kernel for the rest of the process. See node, lazy_providers and jsii_channel.
 node.use_wheel_node()
+node.skip_creation_stacks()
 lazy_providers.install()
 jsii_channel.install()
 
