@@ -10,7 +10,9 @@ fifth of the time a blueprint costs (``make bench``).
 itself, with one end of a Unix socket pair as its descriptor 3 (a socket carries both
 directions, as the relay's pipe does). The messages, the kernel and its arguments are the
 same, so output is byte-identical (tested). What the kernel writes to its stdout and stderr
-is copied to ``sys.stdout``/``sys.stderr``, as the relay's messages are.
+is copied to ``sys.stdout``/``sys.stderr``, as the relay's messages are. The messages'
+plain data is converted by :mod:`metaflow_blueprints.jsii_wire` instead of cattrs (same
+bytes, tested).
 
 The hook waits for jsii's ``process`` module to be imported (importing jsii costs ~170 ms,
 which a plain ``import metaflow_blueprints`` does not pay) and only replaces the process
@@ -73,8 +75,22 @@ def direct_process_class(process: types.ModuleType) -> type | None:
     ):
         return None
 
+    okay = getattr(process, "_OkayResponse", None)
+    response = getattr(process, "_ProcessResponse", None)
+
     class DirectNodeProcess(base):  # type: ignore[misc, valid-type]
-        """jsii's kernel process, started without the relay (see the module docstring)."""
+        """jsii's kernel process, started without the relay (see the module docstring), its
+        plain messages converted by :class:`~metaflow_blueprints.jsii_wire.WireConverter`."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            if okay is not None and response is not None:
+                from metaflow_blueprints.jsii_wire import WireConverter  # imports jsii
+
+                # getattr/setattr: mypy cannot type the attribute jsii's untyped __init__ sets.
+                jsiis = getattr(self, "_serializer")  # noqa: B009
+                wire = WireConverter(jsiis, okay=okay, response=response)
+                setattr(self, "_serializer", wire)  # noqa: B010
 
         def start(self) -> None:
             node = shutil.which(os.environ.get("JSII_NODE", "node"))
