@@ -89,6 +89,32 @@ def test_readme_style_imports_after_the_library_load_only_what_they_name() -> No
     assert module == f"{AWS}.sqs_queue"
 
 
+#: A README-style import of a resource module: are its hints memoised, its checks fast, and
+#: is a wrong argument still refused (typeguard's TypeError)?
+_MEMOISED = f"""
+import sys
+import metaflow_blueprints
+from metaflow_blueprints import jsii_hints
+from {AWS}.sqs_queue import SqsQueue, SqsQueueConfig
+module = sys.modules["{AWS}.sqs_queue"]
+private = getattr(module, "_private", module)
+try:
+    SqsQueueConfig(name=3)
+    refused = "accepted"
+except TypeError as error:
+    refused = "refused" if "name" in str(error) else repr(error)
+print(private.typing is jsii_hints.TYPING or "typing" not in vars(private),
+      hasattr(private.check_type, "__wrapped__"), refused)
+"""
+
+
+def test_readme_style_resource_modules_get_memoised_hints_and_still_refuse_wrong_types() -> None:
+    # cdktn's provider packages call jsii's own cached_type_hints (no typing global to swap).
+    assert _python(_MEMOISED) == "True True refused"
+    eager = _python(_MEMOISED, METAFLOW_BLUEPRINTS_EAGER_PROVIDERS="1")
+    assert eager.split()[1:] == ["False", "refused"]  # eager packages load as written
+
+
 def test_lazy_package_lists_the_same_submodules_as_the_eager_one() -> None:
     import ast
 

@@ -17,6 +17,9 @@ both for every later import in the process:
   cdktf_cdktf_provider_aws.provider import AwsProvider`` loads only that submodule, and
   ``import cdktf_cdktf_provider_aws`` followed by ``cdktf_cdktf_provider_aws.sqs_queue``
   still works (the module's ``__getattr__`` imports ``sqs_queue`` then);
+* each resource module of such a lazy package gets memoised argument type hints and the
+  typeguard-free path for settled checks (:func:`metaflow_blueprints.jsii_hints.memoize`)
+  as it loads, so a user's own provider classes cost what the library's do;
 * ``NODE_OPTIONS`` gets ``--require`` of ``lazy_provider_index.cjs``, which makes the same
   change to the provider's ``lib/index.js`` when the jsii kernel (a child Node.js process)
   compiles it: each generated ``exports.x = require("./x")`` line becomes a getter that
@@ -26,8 +29,8 @@ both for every later import in the process:
 Both must be in place before the provider package or the jsii kernel is first used: import
 ``metaflow_blueprints`` before ``cdktf``/``cdktn`` and the provider packages. Synthesized
 output is byte-identical either way (tested). ``METAFLOW_BLUEPRINTS_EAGER_PROVIDERS=1`` turns
-both off (every package loads as its authors wrote it). This module imports neither jsii nor
-a framework, so installing costs well under a millisecond.
+all of it off (every package loads as its authors wrote it). This module imports neither jsii
+nor a framework, so installing costs well under a millisecond.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ import types
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from metaflow_blueprints import jsii_hints
 
 EAGER_ENV = "METAFLOW_BLUEPRINTS_EAGER_PROVIDERS"
 
@@ -97,6 +102,26 @@ class LazyProviderLoader:
         module.__all__ = names  # type: ignore[attr-defined]
         module.__getattr__ = __getattr__  # type: ignore[method-assign]
         module.__dir__ = __dir__  # type: ignore[method-assign]
+        if module.__spec__ is not None:  # marks it for LazyProviderFinder
+            module.__spec__.loader_state = _LAZY
+
+
+#: ``loader_state`` of the packages :class:`LazyProviderLoader` made lazy.
+_LAZY = "metaflow_blueprints.lazy_providers"
+
+
+class MemoizingLoader:
+    """Runs a resource module of a lazy provider package, then memoises its type hints."""
+
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
+        return self._loader.create_module(spec)  # type: ignore[no-any-return]
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        self._loader.exec_module(module)
+        jsii_hints.memoize(module)
 
 
 class LazyProviderFinder:
@@ -108,7 +133,9 @@ class LazyProviderFinder:
         path: Sequence[str] | None,
         target: types.ModuleType | None = None,
     ) -> importlib.machinery.ModuleSpec | None:
-        if path is not None or not PROVIDER_PACKAGE.fullmatch(fullname) or eager():
+        if path is not None:
+            return self._resource_module(fullname, path)
+        if not PROVIDER_PACKAGE.fullmatch(fullname) or eager():
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname)
         if spec is None or not spec.submodule_search_locations:
@@ -116,6 +143,22 @@ class LazyProviderFinder:
         if not any(Path(p, "_jsii").is_dir() for p in spec.submodule_search_locations):
             return None  # not a jsii provider binding: leave it alone
         spec.loader = LazyProviderLoader()  # type: ignore[assignment]
+        return spec
+
+    @staticmethod
+    def _resource_module(
+        fullname: str, path: Sequence[str]
+    ) -> importlib.machinery.ModuleSpec | None:
+        """``<lazy package>.<resource>``: found as usual, loaded by :class:`MemoizingLoader`."""
+        package, _, name = fullname.rpartition(".")
+        parent = sys.modules.get(package)
+        parent_spec = getattr(parent, "__spec__", None)
+        if getattr(parent_spec, "loader_state", None) != _LAZY or name.startswith("_"):
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return None
+        spec.loader = MemoizingLoader(spec.loader)  # type: ignore[assignment]
         return spec
 
 
