@@ -90,19 +90,19 @@ def test_readme_style_imports_after_the_library_load_only_what_they_name() -> No
 
 
 #: A README-style import of a resource module: are its hints memoised, its checks fast, and
-#: is a wrong argument still refused (typeguard's TypeError)?
+#: is a wrong argument still refused (typeguard's TypeError)? (random: small when eager)
 _MEMOISED = f"""
 import sys
 import metaflow_blueprints
 from metaflow_blueprints import jsii_hints
-from {AWS}.sqs_queue import SqsQueue, SqsQueueConfig
-module = sys.modules["{AWS}.sqs_queue"]
+from {PROVIDERS["random"]}.password import PasswordConfig
+module = sys.modules["{PROVIDERS["random"]}.password"]
 private = getattr(module, "_private", module)
 try:
-    SqsQueueConfig(name=3)
+    PasswordConfig(length="48")
     refused = "accepted"
 except TypeError as error:
-    refused = "refused" if "name" in str(error) else repr(error)
+    refused = "refused" if "length" in str(error) else repr(error)
 print(private.typing is jsii_hints.TYPING or "typing" not in vars(private),
       hasattr(private.check_type, "__wrapped__"), refused)
 """
