@@ -36,6 +36,8 @@ import types
 from pathlib import Path
 from typing import IO, Any
 
+from metaflow_blueprints.import_hooks import ThenLoader
+
 RELAY_ENV = "METAFLOW_BLUEPRINTS_JSII_RELAY"
 
 #: The jsii module holding ``_NodeProcess``, the class that starts the kernel.
@@ -144,20 +146,6 @@ def _patch(process: types.ModuleType) -> None:
         process._NodeProcess = direct  # type: ignore[attr-defined]
 
 
-class _PatchingLoader:
-    """Runs jsii's ``process`` module, then :func:`_patch` on it."""
-
-    def __init__(self, loader: Any) -> None:
-        self._loader = loader
-
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
-        return self._loader.create_module(spec)  # type: ignore[no-any-return]
-
-    def exec_module(self, module: types.ModuleType) -> None:
-        self._loader.exec_module(module)
-        _patch(module)
-
-
 class _ProcessModuleFinder:
     """Finds jsii's ``process`` module as usual and wraps its loader."""
 
@@ -169,7 +157,7 @@ class _ProcessModuleFinder:
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or spec.loader is None:
             return None
-        spec.loader = _PatchingLoader(spec.loader)  # type: ignore[assignment]
+        spec.loader = ThenLoader(spec.loader, _patch)  # type: ignore[assignment]
         return spec
 
 

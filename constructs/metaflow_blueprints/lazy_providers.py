@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from metaflow_blueprints import jsii_hints
+from metaflow_blueprints.import_hooks import ThenLoader
 
 EAGER_ENV = "METAFLOW_BLUEPRINTS_EAGER_PROVIDERS"
 
@@ -110,20 +111,6 @@ class LazyProviderLoader:
 _LAZY = "metaflow_blueprints.lazy_providers"
 
 
-class MemoizingLoader:
-    """Runs a resource module of a lazy provider package, then memoises its type hints."""
-
-    def __init__(self, loader: Any) -> None:
-        self._loader = loader
-
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
-        return self._loader.create_module(spec)  # type: ignore[no-any-return]
-
-    def exec_module(self, module: types.ModuleType) -> None:
-        self._loader.exec_module(module)
-        jsii_hints.memoize(module)
-
-
 class LazyProviderFinder:
     """Finds prebuilt provider packages and hands them to :class:`LazyProviderLoader`."""
 
@@ -149,7 +136,7 @@ class LazyProviderFinder:
     def _resource_module(
         fullname: str, path: Sequence[str]
     ) -> importlib.machinery.ModuleSpec | None:
-        """``<lazy package>.<resource>``: found as usual, loaded by :class:`MemoizingLoader`."""
+        """``<lazy package>.<resource>``: found as usual, its hints memoised once it ran."""
         package, _, name = fullname.rpartition(".")
         parent = sys.modules.get(package)
         parent_spec = getattr(parent, "__spec__", None)
@@ -158,7 +145,7 @@ class LazyProviderFinder:
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or spec.loader is None:
             return None
-        spec.loader = MemoizingLoader(spec.loader)  # type: ignore[assignment]
+        spec.loader = ThenLoader(spec.loader, jsii_hints.memoize)  # type: ignore[assignment]
         return spec
 
 
