@@ -2,12 +2,13 @@
 
 jsii's Python runtime turns each request (an attrs class) into JSON with a cattrs
 ``Converter`` that walks the whole argument tree value by value, and each response back the
-same way. A blueprint's two Argo manifests make that walk the largest part of the Python
-time its requests cost. :class:`WireConverter` wraps jsii's converter: it converts the
-plain parts itself (``str``, ``int``, ``float``, ``bool``, ``None``, ``dict``, ``list``) in
-the requests that carry them and the plain ``ok`` responses, and hands everything else to
-jsii's converter (object references, enums, dates, overrides, callbacks, errors, the other
-request kinds). jsii's ``send`` is unchanged: it frames, sends and raises as before.
+same way. A blueprint's two Argo manifests make that walk about a fifth of the Python time
+it costs (a profile of 100 blueprints). :class:`WireConverter` wraps jsii's converter: it
+converts the plain parts itself (``str``, ``int``, ``float``, ``bool``, ``None``,
+``dict``, ``list``) in the requests that carry them and the plain ``ok`` responses, and
+hands everything else to jsii's converter (object references, enums, dates, overrides,
+callbacks, errors, the other request kinds). jsii's ``send`` is unchanged: it frames,
+sends and raises as before.
 
 A test holds it to jsii's own converter: the JSON of every request and the structured
 value of every response of the reference synth, and generated values, are the same.
