@@ -104,16 +104,20 @@ def checkov_failures(
     return failures
 
 
-def run_python(code: str, *, timeout: float = 300, **env: str) -> subprocess.CompletedProcess[str]:
-    """``python -c code`` in a fresh process (this interpreter, the repo as cwd, ``env``
-    added to this process's environment); fails the test on a non-zero exit."""
+def run_python(
+    code: str, *, timeout: float = 300, unset: tuple[str, ...] = (), **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``python -c code`` in a fresh process (this interpreter, the repo as cwd, this
+    process's environment without the variables named in ``unset`` and with ``env`` added);
+    fails the test on a non-zero exit."""
+    environ = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         check=True,
         cwd=REPO,
-        env={**os.environ, **env},
+        env={**environ, **env},
         timeout=timeout,
     )
 

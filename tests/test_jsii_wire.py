@@ -91,7 +91,6 @@ def test_every_message_of_the_reference_synth_converts_as_jsii_does(
     synth_app(build(str(tmp_path)))
     assert recorder.disagreements == []
     # Hundreds of messages, of the kinds a synth sends (not a vacuous pass).
-    print(recorder.requests, recorder.responses, sorted(recorder.kinds))
     assert recorder.requests > 500 and recorder.responses > 500
     assert {"CreateRequest", "GetRequest", "SetRequest", "InvokeRequest"} <= recorder.kinds
 

