@@ -42,7 +42,7 @@ import statistics
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -191,8 +191,8 @@ def _timed(args: list[str], env: dict[str, str]) -> Timing:
 
 def measure(repeat: int, args: list[str], env: dict[str, str]) -> Timing:
     runs = [_timed(args, env) for _ in range(repeat)]
-    fields = ("wall", "cpu", "inner")
-    return Timing(*(statistics.median(getattr(run, field) for run in runs) for field in fields))
+    medians = (statistics.median(getattr(run, f.name) for run in runs) for f in fields(Timing))
+    return Timing(*medians)
 
 
 def _environment(python: Path) -> dict[str, str]:
@@ -304,15 +304,21 @@ def report(name: str, rows: dict[str, Timing]) -> None:
     )
 
 
+def added_ms(rows: dict[str, Timing], key: str, field: str) -> float:
+    """Milliseconds one more blueprint adds to ``field``: ``(t(100) - t(1)) / 99``."""
+    hundred: float = getattr(rows[f"{key}100"], field)
+    one: float = getattr(rows[f"{key}1"], field)
+    return (hundred - one) / 99 * 1000
+
+
 def per_blueprint(rows: dict[str, Timing], key: str) -> tuple[float, float]:
-    """Milliseconds (wall, CPU) one more blueprint adds: ``(t(100) - t(1)) / 99``."""
-    hundred, one = rows[f"{key}100"], rows[f"{key}1"]
-    return (hundred.wall - one.wall) / 99 * 1000, (hundred.cpu - one.cpu) / 99 * 1000
+    """Milliseconds (wall, CPU) one more blueprint adds, fresh processes."""
+    return added_ms(rows, key, "wall"), added_ms(rows, key, "cpu")
 
 
 def in_process(rows: dict[str, Timing], key: str) -> float:
     """Milliseconds one more blueprint adds to the app's own construction + synth time."""
-    return (rows[f"{key}100"].inner - rows[f"{key}1"].inner) / 99 * 1000
+    return added_ms(rows, key, "inner")
 
 
 def _hooks(path: Path) -> dict[str, Any]:
